@@ -30,7 +30,8 @@ export type ErrorCode =
   | 'ERR_CLIENT_FAILED'
   | 'ERR_SPOOL'
   | 'ERR_CONFIG'
-  | 'ERR_SERVER_CLOSED';
+  | 'ERR_SERVER_CLOSED'
+  | 'ERR_DAEMON_STATE';
 
 export interface SidewireErrorOptions {
   /** Numbered "how to fix" suggestions, most useful first. */
