@@ -15,3 +15,9 @@ export { detectPlatform, currentPlatform, platformPreset, PLATFORM_PRESETS } fro
 export type { PlatformInfo, PlatformId, PlatformInputs, PlatformPreset, ContainerKind } from './platform/detect.js';
 
 export { VERSION, PROTOCOL_VERSION } from './version.js';
+
+export { listen } from './transport/listen.js';
+export { connectTransport } from './transport/connect.js';
+export { probeEndpoint } from './transport/probe.js';
+export { readDiscovery } from './transport/discovery.js';
+export type { Listener, ListenOptions, ConnectOptions, DiscoveryRecord, ProbeResult, ByteStream } from './transport/types.js';

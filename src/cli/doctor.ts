@@ -1,0 +1,170 @@
+/**
+ * `sidewire doctor`: what platform this is, which endpoint would be used and why, whether the
+ * runtime dir is safe, whether a socket already there is live or stale — and every problem with
+ * its fix. It only looks: it creates, removes and binds nothing.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { SidewireError } from '../errors.js';
+import { formatEndpoint } from '../endpoint/parse.js';
+import { resolveEndpoint, envVarFor, type ResolvedEndpoint } from '../endpoint/resolve.js';
+import { checkRuntimeDir, currentUser, type UserInputs } from '../endpoint/runtime-dir.js';
+import { currentPlatform, platformPreset, PLATFORM_PRESETS, type PlatformInfo, type PlatformPreset } from '../platform/detect.js';
+import { probeEndpoint } from '../transport/probe.js';
+import { readDiscovery } from '../transport/discovery.js';
+import type { ProbeResult } from '../transport/types.js';
+import { ENDPOINT_OPTIONS, EXIT, UsageError, parseCommandArgs, type CliIO, type Command } from './io.js';
+
+export interface Problem {
+  readonly code: string;
+  readonly message: string;
+  readonly fixes: readonly string[];
+}
+
+export interface DoctorReport {
+  readonly ok: boolean;
+  /** The problem lies in the command line itself (bad --app/--name/--endpoint): exit 2. */
+  readonly badArguments: boolean;
+  readonly simulated: boolean;
+  readonly platform: PlatformInfo;
+  readonly app: string;
+  readonly name: string;
+  readonly envVar: string;
+  readonly endpoint: string | null;
+  readonly source: ResolvedEndpoint['source'] | null;
+  readonly runtimeDir: { readonly path: string; readonly state: 'safe' | 'missing' | 'unsafe' | 'not-checked' } | null;
+  readonly socket: { readonly state: ProbeResult['state'] | 'not-checked'; readonly pid?: number } | null;
+  readonly warnings: readonly string[];
+  readonly problems: readonly Problem[];
+}
+
+function toProblem(err: SidewireError): Problem {
+  return { code: err.code, message: err.message, fixes: err.fixes };
+}
+
+/** Builds the report. `simulate` names a platform preset to reason about instead of this machine. */
+export async function diagnose(options: {
+  app: string;
+  name?: string | undefined;
+  endpoint?: string | undefined;
+  env: Readonly<Record<string, string | undefined>>;
+  simulate?: PlatformPreset | undefined;
+}): Promise<DoctorReport> {
+  const simulated = options.simulate !== undefined;
+  const platform = options.simulate === undefined ? currentPlatform() : platformPreset(options.simulate);
+  const me = currentUser();
+  const user: UserInputs = platform.supports.unix ? me : { ...me, uid: null };
+  const problems: Problem[] = [];
+  let resolved: ResolvedEndpoint;
+  try {
+    resolved = resolveEndpoint({ app: options.app, name: options.name, endpoint: options.endpoint, env: options.env, platform, user });
+  } catch (err) {
+    if (!(err instanceof SidewireError)) throw err;
+    const name = options.name ?? options.app;
+    const badArguments = err.code === 'ERR_INVALID_ARGUMENT' || err.details['source'] === 'explicit';
+    return {
+      ok: false, badArguments, simulated, platform, app: options.app, name, envVar: envVarFor(options.app),
+      endpoint: null, source: null, runtimeDir: null, socket: null, warnings: [], problems: [toProblem(err)],
+    };
+  }
+  const { endpoint } = resolved;
+  let runtimeDir: DoctorReport['runtimeDir'] = { path: resolved.runtimeDir, state: 'not-checked' };
+  let socket: DoctorReport['socket'] = { state: 'not-checked' };
+  if (!simulated) {
+    const status = checkRuntimeDir(resolved.runtimeDir, user.uid);
+    runtimeDir = { path: resolved.runtimeDir, state: status.state };
+    // The runtime dir matters for sockets inside it, and for discovery files always.
+    if (status.state === 'unsafe') problems.push(toProblem(status.error));
+    if (endpoint.kind === 'unix') {
+      const dir = path.dirname(endpoint.path);
+      if (dir !== resolved.runtimeDir && !fs.existsSync(dir)) {
+        problems.push({
+          code: 'ERR_ENDPOINT_LISTEN',
+          message: `the socket's directory ${dir} does not exist`,
+          fixes: [`create it: mkdir -p -m 700 ${dir}`, `or unset ${resolved.envVar} to use the default under ${resolved.runtimeDir}`],
+        });
+      }
+    }
+    const probe = await probeEndpoint(endpoint, { timeoutMs: 1000 });
+    const record = readDiscovery(resolved.discoveryPath);
+    const pid = record !== undefined && record.endpoint === formatEndpoint(endpoint) ? record.pid : undefined;
+    socket = pid === undefined ? { state: probe.state } : { state: probe.state, pid };
+    if (probe.state === 'not-socket') {
+      const where = endpoint.kind === 'unix' ? endpoint.path : formatEndpoint(endpoint);
+      problems.push({
+        code: 'ERR_ENDPOINT_NOT_SOCKET',
+        message: `${where} is a ${probe.what}, not a socket; sidewire will not remove it`,
+        fixes: [`move it out of the way (mv ${where} ${where}.bak) if it is not needed`, `or set ${resolved.envVar} to another path`],
+      });
+    }
+  }
+  return {
+    ok: problems.length === 0, badArguments: false, simulated, platform, app: resolved.app, name: resolved.name, envVar: resolved.envVar,
+    endpoint: formatEndpoint(endpoint), source: resolved.source, runtimeDir, socket, warnings: resolved.warnings, problems,
+  };
+}
+
+const SOCKET_TEXT: Record<string, string> = {
+  live: 'a server is listening there',
+  stale: 'stale socket file (no server); the next server start reclaims it',
+  absent: 'nothing there yet; a server can listen',
+  'not-socket': 'something that is not a socket is in the way',
+  unknown: 'could not be probed',
+  'not-checked': 'not checked (simulated platform)',
+};
+
+function sourceText(report: DoctorReport): string {
+  switch (report.source) {
+    case 'explicit': return 'explicit --endpoint';
+    case 'env': return `from ${report.envVar}`;
+    case 'default': return `platform default (set ${report.envVar} or --endpoint to override)`;
+    default: return '';
+  }
+}
+
+/** The human-readable rendering of a report. */
+export function renderReport(r: DoctorReport): string {
+  const s = r.platform.supports;
+  const can = [s.unix && 'unix sockets', s.abstract && 'abstract sockets', s.pipe && 'named pipes', 'TCP'].filter(Boolean).join(', ');
+  const lines = [
+    `platform:     ${r.platform.label}${r.simulated ? ' (simulated with --platform)' : ''}`,
+    `can use:      ${can}${r.platform.socketPathMax === null ? '' : ` (socket paths up to ${r.platform.socketPathMax} bytes)`}`,
+    `app / name:   ${r.app} / ${r.name}`,
+  ];
+  if (r.endpoint !== null) lines.push(`endpoint:     ${r.endpoint}`, `because:      ${sourceText(r)}`);
+  if (r.runtimeDir !== null) lines.push(`runtime dir:  ${r.runtimeDir.path} (${r.runtimeDir.state})`);
+  if (r.socket !== null) {
+    const pid = r.socket.pid === undefined ? '' : ` (pid ${r.socket.pid})`;
+    lines.push(`socket:       ${SOCKET_TEXT[r.socket.state] ?? r.socket.state}${pid}`);
+  }
+  for (const w of r.warnings) lines.push(`warning:      ${w}`);
+  if (r.problems.length === 0) lines.push('', 'No problems found.');
+  for (const p of r.problems) {
+    lines.push('', `problem:      ${p.code}: ${p.message}`, 'how to fix:');
+    p.fixes.forEach((fix, i) => lines.push(`  ${i + 1}. ${fix}`));
+  }
+  return lines.join('\n') + '\n';
+}
+
+export const doctor: Command = async (argv: readonly string[], io: CliIO): Promise<number> => {
+  const { values } = parseCommandArgs(argv, { ...ENDPOINT_OPTIONS, platform: { type: 'string' } });
+  if (values['help'] === true) {
+    io.stdout('Usage: sidewire doctor [--app A] [--name N] [--endpoint E] [--platform P] [--json]\n');
+    return EXIT.ok;
+  }
+  const simulate = values['platform'] as string | undefined;
+  if (simulate !== undefined && !(PLATFORM_PRESETS as readonly string[]).includes(simulate)) {
+    throw new UsageError(`unknown --platform '${simulate}'; use one of ${PLATFORM_PRESETS.join(', ')}`);
+  }
+  const report = await diagnose({
+    app: (values['app'] as string | undefined) ?? 'sidewire',
+    name: values['name'] as string | undefined,
+    endpoint: values['endpoint'] as string | undefined,
+    env: io.env,
+    simulate: simulate as PlatformPreset | undefined,
+  });
+  if (values['json'] === true) io.stdout(JSON.stringify(report, null, 2) + '\n');
+  else io.stdout(renderReport(report));
+  if (report.badArguments) return EXIT.usage;
+  return report.ok ? EXIT.ok : EXIT.failed;
+};

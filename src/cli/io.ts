@@ -1,0 +1,65 @@
+/**
+ * What a CLI command gets: its arguments and where to write. Injectable so commands are testable
+ * in-process, and so every command reports errors the same way (never a stack trace).
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { SidewireError } from '../errors.js';
+
+export interface CliIO {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+/** Exit codes shared by every command. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, notRunning: 3 } as const;
+
+/** A command: gets argv after its name, returns the exit code. */
+export type Command = (argv: readonly string[], io: CliIO) => Promise<number>;
+
+/** Thrown for bad command-line input; main prints the message and exits 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** Options every command that talks to an endpoint accepts. */
+export const ENDPOINT_OPTIONS = {
+  app: { type: 'string' },
+  name: { type: 'string' },
+  endpoint: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies Options;
+
+/** node:util parseArgs in strict mode, with its errors turned into UsageError. */
+export function parseCommandArgs<O extends Options>(
+  argv: readonly string[],
+  options: O,
+  allowPositionals = false,
+): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+  try {
+    const parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals });
+    return { values: parsed.values as Record<string, string | boolean | undefined>, positionals: parsed.positionals };
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message.replace(/\. To specify.*$/s, '') : String(err));
+  }
+}
+
+/** Prints an error for a person (or as JSON with --json) and returns the exit code to use. */
+export function reportError(err: unknown, io: CliIO, json: boolean): number {
+  if (err instanceof UsageError) {
+    io.stderr(`sidewire: ${err.message}\nRun 'sidewire help' for usage.\n`);
+    return EXIT.usage;
+  }
+  if (err instanceof SidewireError) {
+    if (json) io.stdout(JSON.stringify({ ok: false, error: err.toJSON() }) + '\n');
+    else io.stderr(`sidewire: ${err.describe()}\n`);
+    return err.code === 'ERR_NOT_RUNNING' ? EXIT.notRunning : EXIT.failed;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  if (json) io.stdout(JSON.stringify({ ok: false, error: { code: 'ERR_UNEXPECTED', message } }) + '\n');
+  else io.stderr(`sidewire: unexpected error: ${message}\n`);
+  return EXIT.failed;
+}

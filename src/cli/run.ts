@@ -1,0 +1,33 @@
+/**
+ * The `sidewire` command: dispatches to one module per subcommand (loaded lazily).
+ */
+import { EXIT, reportError, type CliIO, type Command } from './io.js';
+import { USAGE } from './usage.js';
+
+export const commands: Record<string, () => Promise<Command>> = {
+  doctor: async () => (await import('./doctor.js')).doctor,
+};
+
+export async function main(argv: readonly string[], io: CliIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    io.stdout(USAGE);
+    return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (name === '--version' || name === 'version') {
+    const { VERSION } = await import('../version.js');
+    io.stdout(`${VERSION}\n`);
+    return EXIT.ok;
+  }
+  const load = commands[name];
+  if (load === undefined) {
+    io.stderr(`sidewire: unknown command '${name}'\n${USAGE}`);
+    return EXIT.usage;
+  }
+  try {
+    return await (await load())(rest, io);
+  } catch (err) {
+    return reportError(err, io, rest.includes('--json'));
+  }
+}
+
