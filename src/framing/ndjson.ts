@@ -1,0 +1,208 @@
+/**
+ * JSON mode framing (DESIGN.md §3/§4): one JSON value per line, UTF-8, terminated by `\n`.
+ *
+ * Decoding rules:
+ * - Only the byte 0x0a ends a line; U+2028/U+2029 inside strings are ordinary characters.
+ * - `\r\n` is accepted (the `\r` is stripped); blank and whitespace-only lines are ignored.
+ * - A line that is not JSON → `onError({ kind: 'parse' })`; a line that is not valid UTF-8 →
+ *   `onError({ kind: 'encoding' })`. Decoding carries on with the next line.
+ * - A line longer than `maxMessageBytes` (not counting the `\n` and a `\r` before it) →
+ *   `onError({ kind: 'too-large' })` as soon as the limit is crossed, once per line; the rest of
+ *   that line is skipped without being buffered, so memory stays O(limit) whatever the line length.
+ * - `push()` itself never throws for bad input.
+ *
+ * Callbacks that throw: the exception propagates out of `push()`/`end()` unchanged, and the
+ * decoder stays consistent: the line that was being delivered counts as consumed, and the bytes
+ * after it that were not scanned yet are kept and decoded first by the next `push()` or `end()`.
+ * Nothing is lost or delivered twice. The decoder is not re-entrant: do not call `push()` from
+ * inside a callback.
+ *
+ * Memory: the decoder keeps references to (slices of) the chunks it was given while a line is
+ * incomplete, without copying them; do not modify a chunk after pushing it.
+ */
+import { isUtf8 } from 'node:buffer';
+import { frameError, type FrameError } from './frame-error.js';
+import { resolveByteLimit } from './limits.js';
+
+const LF = 0x0a;
+const CR = 0x0d;
+const SPACE = 0x20;
+const TAB = 0x09;
+
+export interface NdjsonDecoderOptions {
+  /**
+   * Max bytes of one line (excluding the `\n`, and a `\r` right before it).
+   * @default 16 MiB (16 * 1024 * 1024)
+   */
+  readonly maxMessageBytes?: number;
+  /** Called once per parsed message, in order. */
+  readonly onMessage: (value: unknown) => void;
+  /**
+   * Called for a line that is not valid JSON (kind `'parse'`) or not valid UTF-8 (kind
+   * `'encoding'`), or a line over the limit (kind `'too-large'`, reported as soon as the limit is
+   * crossed, once per oversized line; the decoder then discards bytes until the next `\n` without
+   * buffering them and carries on). Decoding continues after every error.
+   */
+  readonly onError: (error: FrameError) => void;
+}
+
+/** Splits a byte stream into NDJSON lines and parses each one. See the file comment for the rules. */
+export class NdjsonDecoder {
+  private readonly max: number;
+  private readonly onMessage: (value: unknown) => void;
+  private readonly onError: (error: FrameError) => void;
+  /** Pieces of the incomplete current line (none contains a `\n`). */
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  /** Inside an oversized line that was already reported: skip up to the next `\n`. */
+  private discarding = false;
+  /** Unscanned bytes left over when a callback threw; decoded before the next input. */
+  private backlog: Buffer | null = null;
+
+  constructor(options: NdjsonDecoderOptions) {
+    this.max = resolveByteLimit('maxMessageBytes', options.maxMessageBytes);
+    this.onMessage = options.onMessage;
+    this.onError = options.onError;
+  }
+
+  /** Bytes held for an incomplete line (plus any left unscanned by a throwing callback). */
+  get bufferedBytes(): number {
+    return this.pendingBytes + (this.backlog === null ? 0 : this.backlog.length);
+  }
+
+  /** Feeds the next bytes of the stream. Chunks may be split anywhere, even inside a character. */
+  push(chunk: Buffer): void {
+    if (this.backlog !== null) {
+      chunk = this.backlog.length === 0 ? chunk : chunk.length === 0 ? this.backlog : Buffer.concat([this.backlog, chunk]);
+      this.backlog = null;
+    }
+    const end = chunk.length;
+    let start = 0;
+    try {
+      if (this.discarding) {
+        const nl = chunk.indexOf(LF);
+        if (nl === -1) return;
+        this.discarding = false;
+        start = nl + 1;
+      }
+      while (start < end) {
+        const nl = chunk.indexOf(LF, start);
+        const lineStart = start;
+        if (nl === -1) {
+          start = end;
+          this.stash(chunk, lineStart);
+          return;
+        }
+        start = nl + 1;
+        if (this.pendingBytes === 0) this.decodeLine(chunk, lineStart, nl);
+        else this.completePending(chunk, lineStart, nl);
+      }
+    } catch (err) {
+      if (start < end) this.backlog = chunk.subarray(start);
+      throw err;
+    }
+  }
+
+  /**
+   * Ends the stream: a final line without `\n` is decoded as a message (as sent by
+   * `printf '{...}' | nc`). The decoder is then empty and could be reused.
+   */
+  end(): void {
+    if (this.backlog !== null) this.push(Buffer.alloc(0));
+    this.discarding = false;
+    if (this.pendingBytes === 0) return;
+    const total = this.pendingBytes;
+    const line = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, total);
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.decodeLine(line, 0, total);
+  }
+
+  /** Keeps `chunk[from..]` (no `\n` in it) as part of the current line, or reports it too large. */
+  private stash(chunk: Buffer, from: number): void {
+    const total = this.pendingBytes + (chunk.length - from);
+    // One byte of slack: a trailing '\r' may turn out to be part of the line ending.
+    if (total > this.max && (total > this.max + 1 || chunk[chunk.length - 1] !== CR)) {
+      this.pending = [];
+      this.pendingBytes = 0;
+      this.discarding = true;
+      this.onError(this.tooLarge(total));
+      return;
+    }
+    this.pending.push(from === 0 ? chunk : chunk.subarray(from));
+    this.pendingBytes = total;
+  }
+
+  /** The line made of the pending pieces plus `chunk[from..nl)` is complete. */
+  private completePending(chunk: Buffer, from: number, nl: number): void {
+    const total = this.pendingBytes + (nl - from);
+    const pieces = this.pending;
+    this.pending = [];
+    this.pendingBytes = 0;
+    if (total > this.max + 1) {
+      this.onError(this.tooLarge(total));
+      return;
+    }
+    if (nl > from) pieces.push(chunk.subarray(from, nl));
+    const line = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, total);
+    this.decodeLine(line, 0, total);
+  }
+
+  /** Decodes the complete line `buf[start..end)` (without its `\n`). */
+  private decodeLine(buf: Buffer, start: number, end: number): void {
+    if (end > start && buf[end - 1] === CR) end--;
+    const length = end - start;
+    if (length > this.max) {
+      this.onError(this.tooLarge(length));
+      return;
+    }
+    if (length === 0) return;
+    const first = buf[start];
+    if ((first === SPACE || first === TAB || first === CR) && isBlank(buf, start, end)) return;
+    const text = buf.toString('utf8', start, end);
+    // Invalid UTF-8 decodes to U+FFFD; only then is the (fast, native) validation needed.
+    if (text.indexOf('\uFFFD') !== -1 && !isUtf8(buf.subarray(start, end))) {
+      this.onError(frameError('encoding', 'message is not valid UTF-8', length));
+      return;
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      this.onError(frameError('parse', `message is not valid JSON: ${(err as Error).message}`, length));
+      return;
+    }
+    this.onMessage(value);
+  }
+
+  private tooLarge(bytes: number): FrameError {
+    return frameError(
+      'too-large',
+      `message of at least ${bytes} bytes is over the limit of ${this.max} bytes (maxMessageBytes); it was discarded`,
+      bytes,
+    );
+  }
+}
+
+/** True when `buf[start..end)` is only spaces, tabs and carriage returns. */
+function isBlank(buf: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const b = buf[i];
+    if (b !== SPACE && b !== TAB && b !== CR) return false;
+  }
+  return true;
+}
+
+/**
+ * `JSON.stringify(value) + '\n'`: one NDJSON line. The output never contains a raw `\n` before
+ * the terminator (JSON escapes it inside strings) and is well-formed Unicode (lone surrogates are
+ * escaped). Throws `TypeError` for values JSON cannot represent at the top level (`undefined`, a
+ * function, a symbol), for `BigInt`s and for cyclic structures.
+ */
+export function encodeNdjson(value: unknown): string {
+  const json = JSON.stringify(value);
+  if (json === undefined) {
+    throw new TypeError(`cannot encode ${typeof value} as a JSON message: only JSON values (object, array, string, number, boolean, null) can be sent`);
+  }
+  return json + '\n';
+}
