@@ -21,3 +21,15 @@ export { connectTransport } from './transport/connect.js';
 export { probeEndpoint } from './transport/probe.js';
 export { readDiscovery } from './transport/discovery.js';
 export type { Listener, ListenOptions, ConnectOptions, DiscoveryRecord, ProbeResult, ByteStream } from './transport/types.js';
+
+export { serve, createServer, Server } from './rpc/server.js';
+export type { ServerEvents, CloseOptions, TypedHandler, ErrorSite } from './rpc/server.js';
+export type { ServerOptions, ServerLimits } from './rpc/server-options.js';
+export { connect, Client } from './rpc/client.js';
+export type { ClientEvents, ClientCloseInfo } from './rpc/client.js';
+export type { ClientOptions, CallOptions } from './rpc/client-options.js';
+export type { ClientInfo } from './rpc/client-info.js';
+export type { RequestContext, NotificationContext, MethodOptions } from './rpc/dispatch.js';
+export type { ServiceShape } from './rpc/service.js';
+export type { ModeHandlers } from './rpc/connection-router.js';
+export { ResponseError, ErrorCodes } from './rpc/response-error.js';

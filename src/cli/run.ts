@@ -6,6 +6,9 @@ import { USAGE } from './usage.js';
 
 export const commands: Record<string, () => Promise<Command>> = {
   doctor: async () => (await import('./doctor.js')).doctor,
+  serve: async () => (await import('./serve.js')).serve,
+  call: async () => (await import('./call.js')).call,
+  listen: async () => (await import('./listen.js')).listen,
 };
 
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {

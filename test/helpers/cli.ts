@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
+const root = fileURLToPath(new URL('../../', import.meta.url));
 const useDist = process.env['SIDEWIRE_TEST_CLI'] === 'dist';
 export const CLI_MAIN = fileURLToPath(new URL(useDist ? '../../dist/cli/main.js' : '../../src/cli/main.ts', import.meta.url));
 /** Node arguments that run the CLI: `[...CLI_ARGS, 'serve', ...]`. */
@@ -27,28 +28,59 @@ export function childEnv(overrides: Record<string, string | undefined> = {}): No
   return env;
 }
 
-/** Starts `sidewire <args>` without waiting. */
-export function spawnCli(args: readonly string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
-  return spawn(process.execPath, [...CLI_ARGS, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+/** Starts `sidewire <args>` without waiting; `env` entries are added to (or, if undefined, removed from) the parent's. */
+export function spawnCli(args: readonly string[], env: Record<string, string | undefined> = {}): ChildProcess {
+  return spawn(process.execPath, [...CLI_ARGS, ...args], { cwd: root, env: childEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
 }
 
-/** Runs `sidewire <args>` to completion (killed after `timeoutMs`). */
+/** Runs `sidewire <args>` to completion; rejects if it does not exit within `timeoutMs`. */
 export function runCli(
   args: readonly string[],
-  options: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {},
+  env: Record<string, string | undefined> = {},
+  timeoutMs = 20_000,
+  input = '',
 ): Promise<CliResult> {
+  const child = spawnCli(args, env);
+  child.stdin!.end(input);
+  return collect(child, timeoutMs);
+}
+
+/** Collects a child's output until it exits. */
+export function collect(child: ChildProcess, timeoutMs = 20_000): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   return new Promise((resolve, reject) => {
-    const child = spawnCli(args, options.env ?? process.env);
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 20_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`CLI did not exit within ${timeoutMs} ms; stdout=${stdout} stderr=${stderr}`));
+    }, timeoutMs);
+    child.once('exit', (code) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr });
+      // Let the pipes drain.
+      setImmediate(() => resolve({ code, stdout, stderr }));
     });
-    child.stdin?.end(options.input ?? '');
+  });
+}
+
+/** Resolves with the stdout text once it contains `marker` (rejects after `timeoutMs`). */
+export function waitForOutput(child: ChildProcess, marker: string | RegExp, timeoutMs = 20_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`no ${String(marker)} within ${timeoutMs} ms; stdout=${out} stderr=${err}`)), timeoutMs);
+    child.stderr!.on('data', (d: Buffer | string) => (err += String(d)));
+    child.stdout!.on('data', (d: Buffer | string) => {
+      out += String(d);
+      if (typeof marker === 'string' ? out.includes(marker) : marker.test(out)) {
+        clearTimeout(timer);
+        resolve(out);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`exited (${String(code)}) before ${String(marker)}; stdout=${out} stderr=${err}`));
+    });
   });
 }

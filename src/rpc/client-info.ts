@@ -1,0 +1,36 @@
+/** What a server knows about one connected client (a snapshot; see `Server.clients()`). */
+
+/** What a client said about itself in `$/hello` `client` (all optional). */
+export interface HelloClientInfo {
+  /** Client program name, e.g. `my-editor-extension`. */
+  readonly name?: string;
+  /** Client program version. */
+  readonly version?: string;
+  /** The client's process id, when it chose to say (e.g. an editor extension host). */
+  readonly pid?: number;
+  /** The client's parent process id, when it chose to say. */
+  readonly ppid?: number;
+}
+
+export interface ClientInfo {
+  /** 12 lowercase hex characters, unique among live connections. */
+  readonly clientId: string;
+  /** Wire mode of the connection. */
+  readonly mode: 'json' | 'binary';
+  /** When the connection was accepted (epoch ms). */
+  readonly connectedAt: number;
+  /** True once `$/hello` succeeded. */
+  readonly helloDone: boolean;
+  /** True when the connection may call methods (no token required, or the right one presented). */
+  readonly authenticated: boolean;
+  /** From `$/hello` `client`, when given. */
+  readonly client: HelloClientInfo | undefined;
+  /** Current subscription patterns, in the order they were added. */
+  readonly subscriptions: readonly string[];
+  /** Requests being handled right now. */
+  readonly inFlight: number;
+  /** Events dropped because this client did not read them fast enough. */
+  readonly droppedEvents: number;
+  /** Outgoing bytes not yet handed to the OS (bounded by limits.highWaterMarkBytes for events). */
+  readonly bufferedBytes: number;
+}

@@ -1,0 +1,93 @@
+/**
+ * What happens to an accepted socket before it becomes a connection: the connection limit, then
+ * the wire mode sniffed from the first significant byte (DESIGN.md §3). JSON goes to the rpc
+ * layer; text and binary go to pluggable handlers (later issues); anything else is closed.
+ */
+import type { Socket } from 'node:net';
+import { sniffMode } from '../framing/sniff.js';
+import { ErrorCodes } from './response-error.js';
+import type { TimerHandle, Timers } from './timers.js';
+
+/**
+ * Takes over a socket whose mode was sniffed; `initial` holds the bytes read so far, from the
+ * first significant one. The socket is paused and allows half-open (`allowHalfOpen = true`): the
+ * handler must end it when done, also after the peer's EOF.
+ */
+export type ModeHandler = (socket: Socket, initial: Buffer) => void;
+
+/** Handlers for the non-JSON modes. */
+export interface ModeHandlers {
+  /** Text mode (DESIGN.md §5). Absent: reply `ERR: text mode not enabled on this server` and close. */
+  readonly text?: ModeHandler;
+  /** Binary mode. Absent: close. */
+  readonly binary?: ModeHandler;
+}
+
+export interface RouteOptions {
+  /** Handles JSON-mode sockets. */
+  readonly json: ModeHandler;
+  readonly modeHandlers: ModeHandlers;
+  /** Give up on a socket that sent nothing significant within this long (0 = wait forever). */
+  readonly sniffTimeoutMs: number;
+  readonly timers: Timers;
+}
+
+/** How long a rejected or unwanted socket may linger after our reply before it is destroyed. */
+const LINGER_MS = 1000;
+
+/** Ends `socket` after writing `reply`, discarding its input; destroys it if the peer lingers. */
+export function endPolitely(socket: Socket, timers: Timers, reply?: string): void {
+  socket.on('error', () => undefined);
+  socket.resume();
+  if (socket.destroyed) return;
+  if (reply === undefined) socket.end();
+  else socket.end(reply);
+  const t = timers.setTimeout(() => socket.destroy(), LINGER_MS);
+  socket.once('close', () => timers.clearTimeout(t));
+}
+
+/** The one line sent to a connection over the limit. */
+export function busyLine(limit: number): string {
+  return (
+    JSON.stringify({
+      jsonrpc: '2.0',
+      id: null,
+      error: { code: ErrorCodes.Busy, message: `server busy: too many connections (limit ${limit})` },
+    }) + '\n'
+  );
+}
+
+/** Reads until the mode is known, then hands the socket over. */
+export function routeConnection(socket: Socket, options: RouteOptions): void {
+  let timer: TimerHandle | undefined;
+  const stop = (): void => {
+    socket.removeListener('data', onData);
+    socket.removeListener('end', onEnd);
+    if (timer !== undefined) options.timers.clearTimeout(timer);
+  };
+  const onData = (chunk: Buffer): void => {
+    const sniff = sniffMode(chunk);
+    if (sniff.mode === 'undecided') return; // only whitespace so far: drop it and wait
+    stop();
+    socket.pause();
+    if (sniff.mode === 'invalid') {
+      socket.destroy();
+      return;
+    }
+    const initial = chunk.subarray(sniff.offset);
+    if (sniff.mode === 'json') options.json(socket, initial);
+    else if (sniff.mode === 'text') {
+      if (options.modeHandlers.text !== undefined) options.modeHandlers.text(socket, initial);
+      else endPolitely(socket, options.timers, 'ERR: text mode not enabled on this server\n');
+    } else if (options.modeHandlers.binary !== undefined) options.modeHandlers.binary(socket, initial);
+    else socket.destroy();
+  };
+  const onEnd = (): void => {
+    stop();
+    socket.destroy(); // EOF before any significant byte
+  };
+  socket.on('data', onData);
+  socket.once('end', onEnd);
+  socket.once('close', stop);
+  if (options.sniffTimeoutMs > 0) timer = options.timers.setTimeout(() => socket.destroy(), options.sniffTimeoutMs);
+}

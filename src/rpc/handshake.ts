@@ -1,0 +1,94 @@
+/**
+ * One connection attempt of a client: open the byte stream, start a session, say `$/hello`.
+ * Separate from `Client` so a reconnect loop can call it again.
+ */
+import { formatEndpoint } from '../endpoint/parse.js';
+import { ConnectionError, isSidewireError, TimeoutError } from '../errors.js';
+import { connectTransport } from '../transport/connect.js';
+import { PROTOCOL_VERSION, VERSION } from '../version.js';
+import type { ClientOptions } from './client-options.js';
+import { resolveClientTarget } from './client-target.js';
+import { NdjsonStream } from './ndjson-stream.js';
+import type { HelloResult } from './reserved-methods.js';
+import { ErrorCodes, ResponseError } from './response-error.js';
+import { RpcSession, type SessionHandlers } from './rpc-session.js';
+import { realTimers } from './timers.js';
+
+export interface Handshake {
+  readonly session: RpcSession;
+  readonly hello: HelloResult;
+  /** The endpoint connected to, formatted. */
+  readonly endpoint: string;
+}
+
+/**
+ * Connects and says hello (subscribing to `subscribe` in the same round trip).
+ * @throws ConnectionError ERR_NOT_RUNNING / ERR_CONNECT / ERR_HANDSHAKE, TimeoutError ERR_TIMEOUT, EndpointError
+ */
+export async function handshake(options: ClientOptions, handlers: SessionHandlers, subscribe: readonly string[]): Promise<Handshake> {
+  const timers = options.timers ?? realTimers;
+  const timeoutMs = options.connectTimeoutMs ?? 5000;
+  const target = resolveClientTarget(options);
+  const endpoint = formatEndpoint(target.endpoint);
+  const socket = options.transportFactory
+    ? await options.transportFactory(target, { timeoutMs })
+    : await connectTransport(target.endpoint, { timeoutMs });
+  const stream = new NdjsonStream(socket, {
+    timers,
+    closeGraceMs: 0,
+    ...(options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes }),
+  });
+  const session = new RpcSession(stream, handlers, { timers, endpoint });
+  const client = options.client ?? { name: 'sidewire-client', version: VERSION };
+  const params = {
+    protocol: PROTOCOL_VERSION,
+    client: { name: client.name, version: client.version, pid: process.pid, ppid: process.ppid },
+    ...(target.token === undefined ? {} : { token: target.token }),
+    ...(subscribe.length === 0 ? {} : { subscribe }),
+  };
+  try {
+    const hello = (await session.request('$/hello', params, { timeoutMs })) as HelloResult;
+    return { session, hello, endpoint };
+  } catch (err) {
+    session.close();
+    throw handshakeError(err, endpoint, timeoutMs, target.token !== undefined, target.discoveryPath);
+  }
+}
+
+function handshakeError(err: unknown, endpoint: string, timeoutMs: number, hadToken: boolean, discoveryPath: string): Error {
+  if (isSidewireError(err, 'ERR_TIMEOUT')) {
+    return new TimeoutError('ERR_TIMEOUT', `no reply to $/hello from ${endpoint} within ${timeoutMs} ms`, {
+      cause: err,
+      fixes: ['check that a sidewire server (not another program) listens there: `sidewire doctor`', 'or raise connectTimeoutMs'],
+      details: { endpoint, timeoutMs },
+    });
+  }
+  if (err instanceof ResponseError && err.code === ErrorCodes.Unauthorized) {
+    return new ConnectionError('ERR_HANDSHAKE', `the server at ${endpoint} refused the connection: ${err.message}`, {
+      cause: err,
+      fixes: hadToken
+        ? [`the token is stale: the server restarted; re-read it from ${discoveryPath} (connect with the default endpoint does this)`]
+        : [`pass the token from ${discoveryPath} ("token" field) as the token option`, 'or connect without an explicit endpoint so the discovery file is used'],
+      details: { endpoint, serverError: err.toJSON() },
+    });
+  }
+  if (err instanceof ResponseError) {
+    const busy = err.code === ErrorCodes.Busy;
+    return new ConnectionError('ERR_HANDSHAKE', `the server at ${endpoint} rejected $/hello: ${err.message}`, {
+      cause: err,
+      fixes: busy ? ['retry later: the server is busy or shutting down'] : ['upgrade the client or the server so both speak protocol 1'],
+      details: { endpoint, serverError: err.toJSON() },
+    });
+  }
+  if (isSidewireError(err, 'ERR_CONNECTION_LOST')) {
+    return new ConnectionError('ERR_HANDSHAKE', `the server at ${endpoint} closed the connection during the handshake: ${err.message}`, {
+      cause: err,
+      fixes: [
+        'if the server said it is busy, retry later or raise its limits.maxConnections',
+        'check that a sidewire server (not another program) listens there: `sidewire doctor`',
+      ],
+      details: { endpoint, ...err.details },
+    });
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}

@@ -1,0 +1,65 @@
+/**
+ * A bidirectional stream of decoded messages over one byte stream. The connection logic
+ * (server and client) only sees this interface, so JSON mode (NDJSON, `ndjson-stream.ts`) and the
+ * later binary mode (length prefix + msgpack) are interchangeable.
+ */
+import type { PreparedMessage } from './prepared-message.js';
+
+/** A framing problem with one incoming message; the stream keeps going unless told otherwise. */
+export interface StreamFrameError {
+  /** `parse`: not valid JSON/msgpack; `too-large`: over maxMessageBytes; `encoding`: not UTF-8. */
+  readonly kind: 'parse' | 'too-large' | 'encoding';
+  readonly message: string;
+  /** Size of the offending message, when known. */
+  readonly bytes?: number;
+}
+
+/**
+ * How important an outgoing message is. `reply` (responses, client requests) is always written;
+ * `event` (publish/broadcast/notify) is subject to the slow-consumer policy.
+ */
+export type MessagePriority = 'reply' | 'event';
+
+/** What happened to a sent message. */
+export type SendOutcome = 'queued' | 'dropped' | 'closed';
+
+/** Why a stream closed. */
+export interface StreamCloseInfo {
+  /** True when the socket failed (reset, write error) rather than ending normally. */
+  readonly hadError: boolean;
+  /** The socket error, or the reason sidewire closed it (e.g. slow consumer). */
+  readonly error?: Error;
+}
+
+export interface MessageStreamHandlers {
+  /** One decoded message (a batch arrives as one array value). */
+  onMessage(value: unknown): void;
+  /** An incoming message could not be decoded. */
+  onFrameError(error: StreamFrameError): void;
+  /** The peer finished sending (half-close); replies may still be written. Optional. */
+  onPeerEnd?(): void;
+  /** The byte stream closed; called once. */
+  onClose(info: StreamCloseInfo): void;
+}
+
+export interface MessageStream {
+  /** The wire mode of this stream. */
+  readonly mode: 'json' | 'binary';
+  /** True until the byte stream closes or `close`/`destroy` is called. */
+  readonly isOpen: boolean;
+  /** Bytes written but not yet accepted by the OS (coalescing buffer + socket buffer). */
+  readonly bufferedBytes: number;
+  /** Events dropped because the peer did not read fast enough. */
+  readonly droppedEvents: number;
+  /** Starts reading; `handlers` receive everything from now on (including bytes read while sniffing). */
+  start(handlers: MessageStreamHandlers): void;
+  /**
+   * Encodes and queues one message (written once per event-loop turn, coalesced).
+   * @throws TypeError when the message cannot be encoded (e.g. a BigInt or a cycle)
+   */
+  send(message: object | PreparedMessage, priority?: MessagePriority): SendOutcome;
+  /** Flushes what is queued, then ends the byte stream politely. Idempotent. */
+  close(): void;
+  /** Closes the byte stream now, dropping anything queued. Idempotent. */
+  destroy(error?: Error): void;
+}

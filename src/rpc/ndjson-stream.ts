@@ -1,0 +1,163 @@
+/**
+ * JSON mode's `MessageStream` (DESIGN.md §3): one JSON value per `\n`-terminated UTF-8 line, over
+ * a net.Socket, with coalesced bounded writes (`SocketWriter`).
+ */
+import type { Socket } from 'node:net';
+import { DEFAULT_MAX_MESSAGE_BYTES } from '../framing/limits.js';
+import { NdjsonDecoder, encodeNdjson } from '../framing/ndjson.js';
+import type {
+  MessagePriority,
+  MessageStream,
+  MessageStreamHandlers,
+  SendOutcome,
+} from './message-stream.js';
+import { PreparedMessage } from './prepared-message.js';
+import { SocketWriter, type SlowConsumerPolicy } from './socket-writer.js';
+import { realTimers, type TimerHandle, type Timers } from './timers.js';
+
+export interface NdjsonStreamOptions {
+  /**
+   * Largest accepted incoming line, in bytes.
+   * @default 16777216 (16 MiB)
+   */
+  readonly maxMessageBytes?: number;
+  /**
+   * Buffered outgoing bytes above which the slow-consumer policy applies.
+   * @default 8388608 (8 MiB)
+   */
+  readonly highWaterMarkBytes?: number;
+  /**
+   * What to do with events for a peer that does not read them.
+   * @default 'drop'
+   */
+  readonly slowConsumer?: SlowConsumerPolicy;
+  /** Bytes already read from the socket (while sniffing the mode); decoded first on `start`. */
+  readonly initial?: Buffer;
+  /**
+   * After `close()`, destroy the socket if the peer has not closed its side within this long.
+   * 0 = destroy as soon as everything queued was handed to the OS (clients: nothing to wait for).
+   * @default 2000
+   */
+  readonly closeGraceMs?: number;
+  /**
+   * Timer functions.
+   * @default real, unref()'d timers
+   */
+  readonly timers?: Timers;
+}
+
+
+export class NdjsonStream implements MessageStream {
+  readonly mode = 'json' as const;
+  private readonly socket: Socket;
+  private readonly options: NdjsonStreamOptions;
+  private readonly writer: SocketWriter;
+  private readonly timers: Timers;
+  private handlers: MessageStreamHandlers | undefined;
+  private open = true;
+  private closedNotified = false;
+  private lastError: Error | undefined;
+  private graceTimer: TimerHandle | undefined;
+
+  constructor(socket: Socket, options: NdjsonStreamOptions = {}) {
+    this.socket = socket;
+    this.options = options;
+    this.timers = options.timers ?? realTimers;
+    this.writer = new SocketWriter(socket, {
+      ...(options.highWaterMarkBytes === undefined ? {} : { highWaterMarkBytes: options.highWaterMarkBytes }),
+      ...(options.slowConsumer === undefined ? {} : { slowConsumer: options.slowConsumer }),
+      onPressure: (over) => {
+        // Stop reading requests from a peer that does not read its replies.
+        if (over) socket.pause();
+        else if (this.open) socket.resume();
+      },
+    });
+    socket.on('error', (err) => {
+      this.lastError = err;
+    });
+    socket.on('close', (hadError) => this.notifyClose(hadError));
+  }
+
+  get isOpen(): boolean {
+    return this.open && !this.socket.destroyed;
+  }
+
+  get bufferedBytes(): number {
+    return this.writer.bufferedBytes;
+  }
+
+  get droppedEvents(): number {
+    return this.writer.droppedEvents;
+  }
+
+  start(handlers: MessageStreamHandlers): void {
+    if (this.handlers !== undefined) throw new Error('NdjsonStream.start called twice');
+    this.handlers = handlers;
+    const decoder = new NdjsonDecoder({
+      maxMessageBytes: this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+      onMessage: (value) => {
+        if (this.open) handlers.onMessage(value);
+      },
+      onError: (e) => {
+        if (this.open) handlers.onFrameError(e);
+      },
+    });
+    // A throwing handler is a bug above us: fail this connection, not the process.
+    const guarded = (fn: () => void): void => {
+      try {
+        fn();
+      } catch (err) {
+        this.destroy(err instanceof Error ? err : new Error(String(err)));
+      }
+    };
+    const initial = this.options.initial;
+    if (initial !== undefined && initial.length > 0) guarded(() => decoder.push(initial));
+    this.socket.on('data', (chunk: Buffer) => guarded(() => decoder.push(chunk)));
+    this.socket.on('end', () => {
+      guarded(() => decoder.end());
+      if (this.open) handlers.onPeerEnd?.();
+    });
+    this.socket.resume();
+    if (this.socket.destroyed) this.notifyClose(this.lastError !== undefined);
+  }
+
+  send(message: object | PreparedMessage, priority: MessagePriority = 'reply'): SendOutcome {
+    if (!this.isOpen) return 'closed';
+    let line: string;
+    try {
+      line = message instanceof PreparedMessage ? message.encoded('json', encodeNdjson) : encodeNdjson(message);
+    } catch (err) {
+      throw new TypeError(`message cannot be encoded as JSON: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    return this.writer.write(line, priority);
+  }
+
+  close(): void {
+    if (!this.open) return;
+    this.open = false;
+    this.writer.end();
+    const grace = this.options.closeGraceMs ?? 2000;
+    // Nothing more can come from a peer that already sent EOF: destroy once our bytes are out.
+    if (grace === 0 || this.socket.readableEnded) {
+      if (this.socket.writableFinished) this.socket.destroy();
+      else this.socket.once('finish', () => this.socket.destroy());
+    } else {
+      this.graceTimer = this.timers.setTimeout(() => this.socket.destroy(), grace);
+    }
+  }
+
+  destroy(error?: Error): void {
+    this.open = false;
+    if (error !== undefined) this.lastError = error;
+    this.socket.destroy();
+  }
+
+  private notifyClose(hadError: boolean): void {
+    this.open = false;
+    if (this.graceTimer !== undefined) this.timers.clearTimeout(this.graceTimer);
+    if (this.closedNotified || this.handlers === undefined) return;
+    this.closedNotified = true;
+    const error = this.lastError;
+    this.handlers.onClose(error === undefined ? { hadError } : { hadError: hadError || error !== undefined, error });
+  }
+}

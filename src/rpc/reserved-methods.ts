@@ -1,0 +1,110 @@
+/**
+ * The reserved `$/` request methods of DESIGN.md §4: `$/hello`, `$/ping`, `$/subscribe`,
+ * `$/unsubscribe`. (`$/cancel` is a notification, handled by the connection.)
+ */
+import { PROTOCOL_VERSION } from '../version.js';
+import { tokensEqual } from '../transport/token.js';
+import type { HelloClientInfo } from './client-info.js';
+import type { Connection, ReservedHandler } from './connection.js';
+import { ErrorCodes, ResponseError } from './response-error.js';
+import type { Timers } from './timers.js';
+import { topicProblem } from './topics.js';
+
+/** The result of `$/hello`. */
+export interface HelloResult {
+  readonly protocol: 1;
+  readonly clientId: string;
+  /** The server's process id. */
+  readonly pid: number;
+  /** The server's parent process id. */
+  readonly ppid: number;
+  readonly server: { readonly name: string; readonly version: string };
+  readonly capabilities: Record<string, unknown>;
+}
+
+export interface ReservedMethodsDeps {
+  /** The required token, read per hello (undefined: none required). */
+  readonly token: () => string | undefined;
+  readonly server: { readonly name: string; readonly version: string };
+  /** Computed per hello so it reflects current settings. */
+  readonly capabilities: () => Record<string, unknown>;
+  readonly timers: Timers;
+}
+
+function invalid(message: string, data?: unknown): ResponseError {
+  return new ResponseError(ErrorCodes.InvalidParams, `invalid params: ${message}`, data);
+}
+
+function asObject(params: unknown, method: string, example: string): Record<string, unknown> {
+  if (typeof params !== 'object' || params === null || Array.isArray(params)) {
+    throw invalid(`${method} takes an object, e.g. ${example}`);
+  }
+  return params as Record<string, unknown>;
+}
+
+function topicsParam(params: unknown, method: string): string[] {
+  const p = asObject(params, method, '{ "topics": ["build.*"] }');
+  return topicList(p['topics'], method);
+}
+
+function topicList(value: unknown, method: string): string[] {
+  if (!Array.isArray(value)) throw invalid(`${method} needs "topics": an array of strings, e.g. ["build.*"]`);
+  for (const t of value) {
+    const problem = topicProblem(t);
+    if (problem !== undefined) throw invalid(problem);
+  }
+  return value as string[];
+}
+
+function clientInfo(value: unknown): HelloClientInfo | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'object' || Array.isArray(value)) throw invalid('"client" must be an object { name, version }');
+  const c = value as Record<string, unknown>;
+  const out: { name?: string; version?: string; pid?: number; ppid?: number } = {};
+  if (typeof c['name'] === 'string') out.name = c['name'].slice(0, 200);
+  if (typeof c['version'] === 'string') out.version = c['version'].slice(0, 100);
+  if (Number.isSafeInteger(c['pid'])) out.pid = c['pid'] as number;
+  if (Number.isSafeInteger(c['ppid'])) out.ppid = c['ppid'] as number;
+  return out;
+}
+
+/** The reserved request handlers, keyed by method name. */
+export function createReservedMethods(deps: ReservedMethodsDeps): Map<string, ReservedHandler> {
+  const hello = (params: unknown, conn: Connection): HelloResult => {
+    const p = asObject(params, '$/hello', '{ "protocol": 1 }');
+    if (p['protocol'] !== PROTOCOL_VERSION) {
+      throw invalid(`unsupported protocol ${JSON.stringify(p['protocol'])}: this server speaks protocol 1; send { "protocol": 1 }`, {
+        supported: [PROTOCOL_VERSION],
+      });
+    }
+    const token = deps.token();
+    if (token !== undefined && !tokensEqual(p['token'], token)) {
+      throw new ResponseError(
+        ErrorCodes.Unauthorized,
+        p['token'] === undefined
+          ? 'unauthorized: this endpoint requires a token (read it from the discovery file)'
+          : 'unauthorized: wrong token (the server restarted? re-read the discovery file)',
+      );
+    }
+    const client = clientInfo(p['client']);
+    const subscribe = p['subscribe'] === undefined ? [] : topicList(p['subscribe'], '$/hello "subscribe"');
+    conn.authenticated = true;
+    conn.helloDone = true;
+    if (client !== undefined) conn.client = client;
+    conn.subscribe(subscribe);
+    return {
+      protocol: PROTOCOL_VERSION,
+      clientId: conn.clientId,
+      pid: process.pid,
+      ppid: process.ppid,
+      server: deps.server,
+      capabilities: deps.capabilities(),
+    };
+  };
+  return new Map<string, ReservedHandler>([
+    ['$/hello', hello],
+    ['$/ping', () => ({ time: deps.timers.now() })],
+    ['$/subscribe', (params, conn) => ({ topics: conn.subscribe(topicsParam(params, '$/subscribe')) })],
+    ['$/unsubscribe', (params, conn) => ({ topics: conn.unsubscribe(topicsParam(params, '$/unsubscribe')) })],
+  ]);
+}

@@ -1,0 +1,208 @@
+/**
+ * The client side of one live connection: outgoing requests with ids, their pending promises,
+ * timeouts and cancellation (`$/cancel`), and incoming notifications. Knows nothing about
+ * endpoints or reconnecting: `Client` creates one session per connection.
+ */
+import { ConnectionError, TimeoutError, type SidewireError } from '../errors.js';
+import { notificationMessage, parseMessage, requestMessage, type ResponseMessage } from './message.js';
+import type { MessageStream, StreamCloseInfo, StreamFrameError } from './message-stream.js';
+import { ErrorCodes, ResponseError } from './response-error.js';
+import type { TimerHandle, Timers } from './timers.js';
+
+export interface RequestOptions {
+  /** Reject with TimeoutError ERR_TIMEOUT (and send `$/cancel`) after this long; 0 = never. */
+  readonly timeoutMs: number;
+  /** Aborting rejects with the signal's reason and sends `$/cancel`. */
+  readonly signal?: AbortSignal | undefined;
+}
+
+export interface SessionHandlers {
+  /** A notification from the server (an event: method = topic). */
+  onNotification(method: string, params: unknown): void;
+  /** An error the server sent without an id (e.g. -32004 too large, -32005 busy), or a bad frame. */
+  onPeerError(error: ResponseError): void;
+  /** The connection closed; pending calls were already rejected. */
+  onClose(info: StreamCloseInfo): void;
+}
+
+interface Pending {
+  readonly method: string;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+export class RpcSession {
+  private readonly stream: MessageStream;
+  private readonly handlers: SessionHandlers;
+  private readonly timers: Timers;
+  private readonly describeEndpoint: string;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private closedBy: 'local' | undefined;
+  private lastPeerError: ResponseError | undefined;
+
+  constructor(stream: MessageStream, handlers: SessionHandlers, options: { timers: Timers; endpoint: string }) {
+    this.stream = stream;
+    this.handlers = handlers;
+    this.timers = options.timers;
+    this.describeEndpoint = options.endpoint;
+    stream.start({
+      onMessage: (value) => this.onMessage(value),
+      onFrameError: (e) => this.onFrameError(e),
+      onClose: (info) => this.onClose(info),
+    });
+  }
+
+  get isOpen(): boolean {
+    return this.stream.isOpen;
+  }
+
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  /** The last id-less error the server sent (e.g. "server busy"), for error messages. */
+  get lastServerError(): ResponseError | undefined {
+    return this.lastPeerError;
+  }
+
+  /** Sends a request; settles with its result, a ResponseError, a TimeoutError or a ConnectionError. */
+  request(method: string, params: unknown, options: RequestOptions): Promise<unknown> {
+    const { signal, timeoutMs } = options;
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    if (!this.stream.isOpen) return Promise.reject(this.closedError(method));
+    const id = this.nextId++;
+    return new Promise<unknown>((resolve, reject) => {
+      let timer: TimerHandle | undefined;
+      const cleanup = (): void => {
+        this.pending.delete(id);
+        if (timer !== undefined) this.timers.clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const cancel = (error: unknown): void => {
+        if (!this.pending.has(id)) return;
+        cleanup();
+        this.trySend(notificationMessage('$/cancel', { id }));
+        reject(error);
+      };
+      const onAbort = (): void => cancel(abortReason(signal!));
+      this.pending.set(id, {
+        method,
+        resolve: (v) => {
+          cleanup();
+          resolve(v);
+        },
+        reject: (e) => {
+          cleanup();
+          reject(e);
+        },
+      });
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (timeoutMs > 0) {
+        timer = this.timers.setTimeout(() => cancel(timeoutError(method, timeoutMs, this.describeEndpoint)), timeoutMs);
+      }
+      try {
+        this.stream.send(requestMessage(id, method, params));
+      } catch (err) {
+        this.pending.get(id)?.reject(new TypeError(`cannot send '${method}': ${err instanceof Error ? err.message : String(err)}`));
+      }
+    });
+  }
+
+  /** Sends a notification (fire and forget). */
+  notify(method: string, params: unknown): void {
+    if (!this.stream.isOpen) throw this.closedError(method);
+    this.stream.send(notificationMessage(method, params));
+  }
+
+  /** Rejects every pending call with ERR_CONNECTION_CLOSED and closes the connection. */
+  close(): void {
+    this.closedBy = 'local';
+    this.rejectAll(() => this.closedError());
+    this.stream.close();
+  }
+
+  private trySend(message: object): void {
+    try {
+      if (this.stream.isOpen) this.stream.send(message);
+    } catch {
+      // nothing sensible to do: the peer will time the request out
+    }
+  }
+
+  private rejectAll(make: (p: Pending) => unknown): void {
+    for (const p of [...this.pending.values()]) p.reject(make(p));
+  }
+
+  private closedError(method?: string): SidewireError {
+    if (this.closedBy === 'local') {
+      return new ConnectionError('ERR_CONNECTION_CLOSED', method === undefined ? 'the client was closed' : `cannot call '${method}': the client was closed`, {
+        fixes: ['connect again with connect()', 'do not use a client after close()'],
+      });
+    }
+    return this.lostError(method);
+  }
+
+  private lostError(method?: string): SidewireError {
+    const said = this.lastPeerError === undefined ? '' : ` (the server said: ${this.lastPeerError.message})`;
+    const what = method === undefined ? 'the call' : `'${method}'`;
+    return new ConnectionError('ERR_CONNECTION_LOST', `connection to ${this.describeEndpoint} lost before ${what} completed${said}`, {
+      fixes: [
+        'check that the server is still running (`sidewire doctor`), then retry',
+        'if the server restarted, connect again (pending calls are not replayed)',
+      ],
+      details: { endpoint: this.describeEndpoint, ...(this.lastPeerError === undefined ? {} : { serverError: this.lastPeerError.toJSON() }) },
+    });
+  }
+
+  private onMessage(value: unknown): void {
+    const items = Array.isArray(value) ? value : [value];
+    for (const item of items) {
+      const parsed = parseMessage(item);
+      if (parsed.kind === 'response') this.onResponse(parsed.message);
+      else if (parsed.kind === 'notification') this.handlers.onNotification(parsed.message.method, parsed.message.params);
+      else if (parsed.kind === 'request') {
+        // This client serves no methods.
+        this.trySend({ jsonrpc: '2.0', id: parsed.message.id, error: { code: ErrorCodes.MethodNotFound, message: 'method not found: clients serve no methods' } });
+      }
+    }
+  }
+
+  private onResponse(response: ResponseMessage): void {
+    const p = typeof response.id === 'number' ? this.pending.get(response.id) : undefined;
+    if ('error' in response) {
+      const error = ResponseError.fromObject(response.error);
+      if (p !== undefined) p.reject(error);
+      else if (response.id === null) {
+        this.lastPeerError = error;
+        this.handlers.onPeerError(error);
+      }
+      return;
+    }
+    p?.resolve(response.result);
+  }
+
+  private onFrameError(e: StreamFrameError): void {
+    const code = e.kind === 'too-large' ? ErrorCodes.TooLarge : ErrorCodes.ParseError;
+    this.handlers.onPeerError(new ResponseError(code, `bad message from the server: ${e.message}`));
+  }
+
+  private onClose(info: StreamCloseInfo): void {
+    this.rejectAll((p) => (this.closedBy === 'local' ? this.closedError(p.method) : this.lostError(p.method)));
+    this.handlers.onClose(info);
+  }
+}
+
+function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException('The operation was aborted', 'AbortError');
+}
+
+function timeoutError(method: string, timeoutMs: number, endpoint: string): TimeoutError {
+  return new TimeoutError('ERR_TIMEOUT', `call '${method}' to ${endpoint} timed out after ${timeoutMs} ms (a $/cancel was sent)`, {
+    fixes: [
+      `if '${method}' is slow by nature, raise the timeout for this call: call(method, params, { timeoutMs: ${timeoutMs * 4} }) (0 = no timeout)`,
+      'check that the server is not stuck: `sidewire call $/ping`',
+    ],
+    details: { method, timeoutMs, endpoint },
+  });
+}

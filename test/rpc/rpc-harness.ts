@@ -1,0 +1,161 @@
+/**
+ * Test helpers for the rpc layer: a server on a fresh unix socket in a private temp dir, and a
+ * raw line-based socket client that speaks JSON-RPC by hand (so tests see the exact wire).
+ */
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { serve, type Server } from '../../src/rpc/server.js';
+import type { ServerOptions } from '../../src/rpc/server-options.js';
+import type { ServiceShape, UntypedService } from '../../src/rpc/service.js';
+import { tempDir, uniqueName } from '../helpers/names.js';
+
+export interface TestServer<S extends ServiceShape = UntypedService> {
+  readonly server: Server<S>;
+  readonly dir: string;
+  /** The socket path. */
+  readonly path: string;
+  /** `unix://<path>`. */
+  readonly endpoint: string;
+  /** Environment that makes the runtime dir live inside `dir`. */
+  readonly env: Record<string, string>;
+  readonly app: string;
+  cleanup(): Promise<void>;
+}
+
+/** A server on `unix://<tmp>/s.sock` with its runtime dir in the same temp dir. */
+export async function startServer<S extends ServiceShape = UntypedService>(options: ServerOptions = {}): Promise<TestServer<S>> {
+  const { dir, cleanup } = tempDir('swr');
+  const socketPath = path.join(dir, 's.sock');
+  const env = { XDG_RUNTIME_DIR: dir };
+  const app = uniqueName('a');
+  const server = await serve<S>({ app, endpoint: `unix://${socketPath}`, env, cleanupOnExit: false, ...options });
+  return {
+    server,
+    dir,
+    path: socketPath,
+    endpoint: `unix://${socketPath}`,
+    env,
+    app,
+    async cleanup() {
+      await server.close({ deadlineMs: 200 });
+      cleanup();
+    },
+  };
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = any;
+
+/** A raw client: writes lines, reads lines, nothing clever. */
+export class RawClient {
+  readonly socket: net.Socket;
+  private buffer = '';
+  private lines: string[] = [];
+  private waiters: Array<(line: string | undefined) => void> = [];
+  private ended = false;
+
+  private constructor(socket: net.Socket) {
+    this.socket = socket;
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      this.buffer += chunk;
+      let nl: number;
+      while ((nl = this.buffer.indexOf('\n')) !== -1) {
+        const line = this.buffer.slice(0, nl);
+        this.buffer = this.buffer.slice(nl + 1);
+        this.deliver(line);
+      }
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      this.ended = true;
+      if (this.buffer !== '') this.deliver(this.buffer);
+      this.buffer = '';
+      for (const w of this.waiters.splice(0)) w(undefined);
+    });
+  }
+
+  static connect(socketPath: string): Promise<RawClient> {
+    return new Promise((resolve, reject) => {
+      const s = net.connect(socketPath, () => resolve(new RawClient(s)));
+      s.once('error', reject);
+    });
+  }
+
+  /** True once the server closed the connection. */
+  get closed(): boolean {
+    return this.ended;
+  }
+
+  private deliver(line: string): void {
+    const w = this.waiters.shift();
+    if (w) w(line);
+    else this.lines.push(line);
+  }
+
+  /** Writes a value as one line (strings are written as-is). */
+  send(value: unknown): void {
+    this.socket.write(typeof value === 'string' ? value : JSON.stringify(value) + '\n');
+  }
+
+  /** The next line, or undefined when the connection closed; rejects after `timeoutMs`. */
+  nextLine(timeoutMs = 5000): Promise<string | undefined> {
+    const queued = this.lines.shift();
+    if (queued !== undefined) return Promise.resolve(queued);
+    if (this.ended) return Promise.resolve(undefined);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(new Error(`no line within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const waiter = (line: string | undefined): void => {
+        clearTimeout(timer);
+        resolve(line);
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** The next line parsed as JSON. */
+  async next(timeoutMs = 5000): Promise<Json> {
+    const line = await this.nextLine(timeoutMs);
+    if (line === undefined) throw new Error('connection closed before a reply');
+    return JSON.parse(line);
+  }
+
+  /** Sends a request and returns the next message (tests keep one request in flight). */
+  async request(method: string, params?: unknown, id: string | number = 1): Promise<Json> {
+    this.send(params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params });
+    return this.next();
+  }
+
+  /** Resolves when the server closed the connection (rejects after `timeoutMs`). */
+  waitClosed(timeoutMs = 5000): Promise<void> {
+    if (this.ended) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`connection still open after ${timeoutMs} ms`)), timeoutMs);
+      this.socket.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+/** Resolves after `ms`. */
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls `check` until true (rejects after `timeoutMs`). */
+export async function waitFor(check: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await delay(10);
+  }
+}
