@@ -17,6 +17,7 @@ import { benchPath, canPin } from './lib/spawn.js';
 import { roundSig } from './lib/stats.js';
 import { renderSvg } from './lib/svg.js';
 import { scenarioTable } from './lib/table.js';
+import { targetVerdicts } from './impl/sidewire/targets.js';
 
 /** Why `impl` cannot run here (peer not installed), or undefined. */
 function unavailable(impl: ImplInfo): string | undefined {
@@ -108,6 +109,8 @@ async function main(): Promise<number> {
     if (result) scenarios.push(result);
   }
   if (scenarios.length === 0) return 1;
+  const verdicts = targetVerdicts(scenarios);
+  if (verdicts !== '') console.log(`\n${verdicts}`);
   const outDir = options.outDir ?? benchPath(options.quick ? 'results/tmp' : 'results');
   const finalMeta = { ...meta, loadAvgEnd: Number((loadavg()[0] ?? 0).toFixed(2)) };
   const latest = writeResults(outDir, { meta: finalMeta, scenarios });
@@ -133,6 +136,8 @@ function report(outDir: string): number {
       `${m.pinned ? 'pinned' : 'not pinned'}, load average ${m.loadAvg}${m.loadAvgEnd === undefined ? '' : `–${m.loadAvgEnd}`}`,
   );
   for (const scenario of latest.scenarios) console.log(`\n${scenarioTable(scenario)}`);
+  const verdicts = targetVerdicts(latest.scenarios);
+  if (verdicts !== '') console.log(`\n${verdicts}`);
   writeFileSync(join(outDir, 'latest.svg'), renderSvg(latest));
   return 0;
 }

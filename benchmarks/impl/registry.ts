@@ -20,6 +20,13 @@ export interface ImplInfo {
 
 export const IMPLS: readonly ImplInfo[] = [
   {
+    id: 'sidewire',
+    label: 'sidewire (JSON mode)',
+    encoding: 'json',
+    ownScenarios: ['metrics'],
+    description: 'sidewire serve() + connect({ mode: "json" }): JSON-RPC 2.0 over NDJSON, coalesced writes, $/hello at connect (the ratio baseline)',
+  },
+  {
     id: 'raw-ndjson',
     label: 'raw net NDJSON',
     encoding: 'json',

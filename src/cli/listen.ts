@@ -20,7 +20,7 @@ export const listen: Command = async (argv: readonly string[], io: CliIO): Promi
   const stopped = waitForSignal();
   let client;
   try {
-    client = await connect(clientOptionsFrom(values, io));
+    client = await connect({ ...clientOptionsFrom(values, io), reconnect: false });
   } catch (err) {
     stopped.dispose();
     throw err;

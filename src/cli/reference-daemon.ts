@@ -5,6 +5,7 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { Server } from '../rpc/server.js';
 import type { ServiceShape } from '../rpc/service.js';
+import { installInbox, type InboxMethods } from '../spool/inbox-methods.js';
 
 /** The reference daemon's typed service. */
 export interface ReferenceService extends ServiceShape {
@@ -13,6 +14,9 @@ export interface ReferenceService extends ServiceShape {
     echo: { params: unknown; result: unknown };
     /** Adds numbers: params `[1, 2, 3]` → `6`. */
     sum: { params: number[]; result: number };
+    /** Notifications received (plain and durable), kept in the inbox file (docs/reconnect.md). */
+    'inbox.count': InboxMethods['inbox.count'];
+    'inbox.list': InboxMethods['inbox.list'];
   };
   events: {
     /** Published every `tickMs` (default 1 s). */
@@ -51,6 +55,7 @@ export function installReferenceDaemon(server: Server<ReferenceService>, options
     params: numberArray,
     description: 'adds an array of numbers',
   });
+  installInbox(server);
   let n = 0;
   const timer = setInterval(() => {
     n++;

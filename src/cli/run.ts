@@ -9,6 +9,13 @@ export const commands: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./serve.js')).serve,
   call: async () => (await import('./call.js')).call,
   listen: async () => (await import('./listen.js')).listen,
+  notify: async () => (await import('./notify.js')).notify,
+  top: async () => (await import('./top.js')).top,
+  status: async () => (await import('./control.js')).status,
+  pause: async () => (await import('./control.js')).pause,
+  resume: async () => (await import('./control.js')).resume,
+  reload: async () => (await import('./control.js')).reload,
+  stop: async () => (await import('./control.js')).stop,
 };
 
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {

@@ -4,7 +4,7 @@
  * layer; text and binary go to pluggable handlers (later issues); anything else is closed.
  */
 import type { Socket } from 'node:net';
-import { sniffMode } from '../framing/sniff.js';
+import { sniffMode, type WireMode } from '../framing/sniff.js';
 import { ErrorCodes } from './response-error.js';
 import type { TimerHandle, Timers } from './timers.js';
 
@@ -19,24 +19,28 @@ export type ModeHandler = (socket: Socket, initial: Buffer) => void;
 export interface ModeHandlers {
   /** Text mode (DESIGN.md §5). Absent: reply `ERR: text mode not enabled on this server` and close. */
   readonly text?: ModeHandler;
-  /** Binary mode. Absent: close. */
+  /** Binary mode. Absent: the server's own binary mode (`RouteOptions.binary`). */
   readonly binary?: ModeHandler;
 }
 
 export interface RouteOptions {
   /** Handles JSON-mode sockets. */
   readonly json: ModeHandler;
+  /** Handles binary-mode sockets when `modeHandlers.binary` is absent (the server's binary mode). */
+  readonly binary: ModeHandler;
   readonly modeHandlers: ModeHandlers;
   /** Give up on a socket that sent nothing significant within this long (0 = wait forever). */
   readonly sniffTimeoutMs: number;
   readonly timers: Timers;
+  /** Told the sniffed mode (and the chunk that decided it) before the socket is handed over or closed (metrics). */
+  readonly observe?: (mode: WireMode | 'invalid', socket: Socket, chunk: Buffer) => void;
 }
 
 /** How long a rejected or unwanted socket may linger after our reply before it is destroyed. */
 const LINGER_MS = 1000;
 
 /** Ends `socket` after writing `reply`, discarding its input; destroys it if the peer lingers. */
-export function endPolitely(socket: Socket, timers: Timers, reply?: string): void {
+export function endPolitely(socket: Socket, timers: Timers, reply?: string | Buffer): void {
   socket.on('error', () => undefined);
   socket.resume();
   if (socket.destroyed) return;
@@ -70,6 +74,7 @@ export function routeConnection(socket: Socket, options: RouteOptions): void {
     if (sniff.mode === 'undecided') return; // only whitespace so far: drop it and wait
     stop();
     socket.pause();
+    options.observe?.(sniff.mode, socket, chunk);
     if (sniff.mode === 'invalid') {
       socket.destroy();
       return;
@@ -79,8 +84,7 @@ export function routeConnection(socket: Socket, options: RouteOptions): void {
     else if (sniff.mode === 'text') {
       if (options.modeHandlers.text !== undefined) options.modeHandlers.text(socket, initial);
       else endPolitely(socket, options.timers, 'ERR: text mode not enabled on this server\n');
-    } else if (options.modeHandlers.binary !== undefined) options.modeHandlers.binary(socket, initial);
-    else socket.destroy();
+    } else (options.modeHandlers.binary ?? options.binary)(socket, initial);
   };
   const onEnd = (): void => {
     stop();

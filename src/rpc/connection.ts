@@ -18,9 +18,13 @@ import {
 } from './message.js';
 import type { MessageStream, SendOutcome, StreamCloseInfo, StreamFrameError } from './message-stream.js';
 import { ErrorCodes, ResponseError } from './response-error.js';
+import { LazyAbort } from './lazy-abort.js';
 import type { ResolvedLimits } from './server-options.js';
 import type { TimerHandle, Timers } from './timers.js';
 import { anyTopicMatches } from './topics.js';
+import { requestTraceActive, traceRequest } from '../observability/channels.js';
+import type { ServerObserver } from '../observability/server-observer.js';
+import type { TrafficMeter } from '../observability/traffic-meter.js';
 
 /** A reserved `$/` request handler. */
 export type ReservedHandler = (params: unknown, conn: Connection) => unknown;
@@ -39,10 +43,12 @@ export interface ConnectionHost {
   reportError(err: unknown, where: { clientId: string; method: string }): void;
   /** The connection's stream closed. */
   connectionClosed(conn: Connection, info: StreamCloseInfo): void;
+  /** Metrics, diagnostics channels and logging (absent: nothing is observed). */
+  readonly observer?: ServerObserver;
 }
 
 interface InFlight {
-  readonly controller: AbortController;
+  readonly controller: LazyAbort;
   /** Settles the request with this response (first call wins). */
   finish(response: ResponseMessage): void;
 }
@@ -62,6 +68,8 @@ export class Connection {
   private idleTimer: TimerHandle | undefined;
   private helloTimer: TimerHandle | undefined;
   private halfOpenTimer: TimerHandle | undefined;
+  /** Counts decoded messages when the server has metrics on. */
+  private readonly meter: TrafficMeter | undefined;
 
   constructor(host: ConnectionHost, stream: MessageStream, clientId: string) {
     this.host = host;
@@ -69,6 +77,7 @@ export class Connection {
     this.clientId = clientId;
     this.connectedAt = host.timers.now();
     this.authenticated = host.token() === undefined;
+    this.meter = host.observer?.meter(stream.mode);
   }
 
   /** Starts reading messages and the hello/idle timers. */
@@ -147,6 +156,7 @@ export class Connection {
   }
 
   private closeWithError(code: number, message: string): void {
+    this.host.observer?.errorSent(code);
     this.stream.send(errorMessage(null, { code, message }));
     this.close();
   }
@@ -196,6 +206,7 @@ export class Connection {
   }
 
   private onMessage(value: unknown): void {
+    this.meter?.decoded();
     this.touchIdle();
     if (Array.isArray(value)) {
       if (value.length === 0) {
@@ -255,7 +266,7 @@ export class Connection {
     if (this.inflight.has(key)) return fail(ErrorCodes.InvalidRequest, `invalid request: id ${JSON.stringify(req.id)} is already in flight`);
 
     return new Promise<ResponseMessage>((resolve) => {
-      const controller = new AbortController();
+      const controller = new LazyAbort();
       let timer: TimerHandle | undefined;
       let done = false;
       const entry: InFlight = {
@@ -266,9 +277,11 @@ export class Connection {
           if (timer !== undefined) this.host.timers.clearTimeout(timer);
           this.inflight.delete(key);
           resolve(response.id === req.id ? response : { ...response, id: req.id });
+          this.host.observer?.requestDone(this.clientId, req.method, req.id, started, response);
         },
       };
       this.inflight.set(key, entry);
+      const started = this.host.observer?.requestStarted() ?? 0;
       if (requestTimeoutMs > 0) {
         timer = this.host.timers.setTimeout(() => {
           const message = `timed out: '${req.method}' ran longer than ${requestTimeoutMs} ms`;
@@ -276,7 +289,10 @@ export class Connection {
           entry.finish(fail(ErrorCodes.TimedOut, message));
         }, requestTimeoutMs);
       }
-      this.execute(req.method, req.params, req.id, controller.signal).then(
+      const work = requestTraceActive()
+        ? Promise.resolve(traceRequest({ clientId: this.clientId, method: req.method, id: req.id }, () => this.execute(req.method, req.params, req.id, controller)))
+        : this.execute(req.method, req.params, req.id, controller);
+      work.then(
         (result) => entry.finish(resultMessage(req.id, result)),
         (err: unknown) => {
           if (!done) entry.finish(errorMessage(req.id, this.errorFor(err, req.method)));
@@ -285,7 +301,7 @@ export class Connection {
     });
   }
 
-  private async execute(method: string, params: unknown, id: MessageId | undefined, signal: AbortSignal): Promise<unknown> {
+  private async execute(method: string, params: unknown, id: MessageId | undefined, abort: LazyAbort): Promise<unknown> {
     if (method.startsWith('$/')) {
       const reserved = this.host.reserved(method);
       if (reserved === undefined) throw new ResponseError(ErrorCodes.MethodNotFound, `method not found: ${method}`);
@@ -297,7 +313,9 @@ export class Connection {
     const snapshot = (): ClientInfo => this.info();
     const ctx: RequestContext = {
       clientId: this.clientId,
-      signal,
+      get signal() {
+        return abort.signal; // created only when a handler asks
+      },
       get connection() {
         return snapshot(); // built only when a handler asks
       },
@@ -319,7 +337,7 @@ export class Connection {
         await handler(n.params, { clientId: this.clientId, connection: this.info(), method: n.method });
       } else if (this.host.methods.method(n.method) !== undefined) {
         // A notification to a request method runs it and discards the result.
-        await this.execute(n.method, n.params, undefined, new AbortController().signal);
+        await this.execute(n.method, n.params, undefined, new LazyAbort());
       }
     } catch (err) {
       if (!(err instanceof ResponseError)) this.host.reportError(err, { clientId: this.clientId, method: n.method });
@@ -344,6 +362,7 @@ export class Connection {
   }
 
   private reply(response: ResponseMessage): void {
+    this.host.observer?.repliesSent(response);
     try {
       this.stream.send(response);
     } catch {
@@ -352,6 +371,7 @@ export class Connection {
   }
 
   private replyBatch(responses: ResponseMessage[]): void {
+    this.host.observer?.repliesSent(responses);
     try {
       this.stream.send(responses);
     } catch {

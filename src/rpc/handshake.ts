@@ -8,7 +8,7 @@ import { connectTransport } from '../transport/connect.js';
 import { PROTOCOL_VERSION, VERSION } from '../version.js';
 import type { ClientOptions } from './client-options.js';
 import { resolveClientTarget } from './client-target.js';
-import { NdjsonStream } from './ndjson-stream.js';
+import { binaryHandshakeFailure, createClientStream, type ClientWireMode } from './client-stream.js';
 import type { HelloResult } from './reserved-methods.js';
 import { ErrorCodes, ResponseError } from './response-error.js';
 import { RpcSession, type SessionHandlers } from './rpc-session.js';
@@ -19,6 +19,8 @@ export interface Handshake {
   readonly hello: HelloResult;
   /** The endpoint connected to, formatted. */
   readonly endpoint: string;
+  /** The wire mode of the connection. */
+  readonly mode: ClientWireMode;
 }
 
 /**
@@ -26,6 +28,18 @@ export interface Handshake {
  * @throws ConnectionError ERR_NOT_RUNNING / ERR_CONNECT / ERR_HANDSHAKE, TimeoutError ERR_TIMEOUT, EndpointError
  */
 export async function handshake(options: ClientOptions, handlers: SessionHandlers, subscribe: readonly string[]): Promise<Handshake> {
+  const mode = options.mode ?? 'auto';
+  if (mode !== 'auto') return handshakeIn(mode, options, handlers, subscribe);
+  try {
+    return await handshakeIn('binary', options, handlers, subscribe);
+  } catch (err) {
+    // A server without binary mode closes such a connection without a byte: retry in JSON mode.
+    if (!isSidewireError(err, 'ERR_HANDSHAKE') || err.details['binary'] !== 'unsupported') throw err;
+    return handshakeIn('json', options, handlers, subscribe);
+  }
+}
+
+async function handshakeIn(mode: ClientWireMode, options: ClientOptions, handlers: SessionHandlers, subscribe: readonly string[]): Promise<Handshake> {
   const timers = options.timers ?? realTimers;
   const timeoutMs = options.connectTimeoutMs ?? 5000;
   const target = resolveClientTarget(options);
@@ -33,11 +47,7 @@ export async function handshake(options: ClientOptions, handlers: SessionHandler
   const socket = options.transportFactory
     ? await options.transportFactory(target, { timeoutMs })
     : await connectTransport(target.endpoint, { timeoutMs });
-  const stream = new NdjsonStream(socket, {
-    timers,
-    closeGraceMs: 0,
-    ...(options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes }),
-  });
+  const stream = createClientStream(socket, mode, { timers, maxMessageBytes: options.maxMessageBytes });
   const session = new RpcSession(stream, handlers, { timers, endpoint });
   const client = options.client ?? { name: 'sidewire-client', version: VERSION };
   const params = {
@@ -48,9 +58,11 @@ export async function handshake(options: ClientOptions, handlers: SessionHandler
   };
   try {
     const hello = (await session.request('$/hello', params, { timeoutMs })) as HelloResult;
-    return { session, hello, endpoint };
+    return { session, hello, endpoint, mode };
   } catch (err) {
+    const binary = binaryHandshakeFailure(stream, endpoint);
     session.close();
+    if (binary !== undefined) throw binary;
     throw handshakeError(err, endpoint, timeoutMs, target.token !== undefined, target.discoveryPath);
   }
 }

@@ -57,6 +57,11 @@ export class RpcSession {
     return this.stream.isOpen;
   }
 
+  /** The wire mode of the connection. */
+  get mode(): 'json' | 'binary' {
+    return this.stream.mode;
+  }
+
   get pendingCount(): number {
     return this.pending.size;
   }

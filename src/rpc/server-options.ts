@@ -3,6 +3,9 @@ import type { Endpoint } from '../endpoint/endpoint.js';
 import type { SlowConsumerPolicy } from './socket-writer.js';
 import type { Timers } from './timers.js';
 import type { ModeHandlers } from './connection-router.js';
+import type { Logger } from '../observability/logger.js';
+import type { ServerMetrics } from '../observability/metrics.js';
+import type { ServerHealthOptions } from '../observability/server-health.js';
 
 export interface ServerLimits {
   /**
@@ -153,6 +156,24 @@ export interface ServerOptions {
    * @default {} (text: `ERR: text mode not enabled on this server`; binary: closed)
    */
   readonly modeHandlers?: ModeHandlers;
+  /**
+   * Prometheus metrics (docs/observability.md): `true` creates a `ServerMetrics` with its own
+   * registry; or pass your own. Read them with `server.metrics`, scrape them through `health`.
+   * @default false
+   */
+  readonly metrics?: boolean | ServerMetrics;
+  /**
+   * A pino-compatible logger (`consoleLogger()`, `loggerFromEnv()`, pino). Connection lines are
+   * debug level and carry `clientId`.
+   * @default loggerFromEnv(env): silent unless `SIDEWIRE_LOG=debug|info|…` or `DEBUG=sidewire*` is set
+   */
+  readonly logger?: Logger;
+  /**
+   * Start an HTTP server for `GET /health` and `GET /metrics` (loopback TCP or a unix socket)
+   * with this server, closed by `close()`; its URL is `server.healthUrl`.
+   * @default undefined (no health server)
+   */
+  readonly health?: ServerHealthOptions;
   /**
    * Timer functions.
    * @default real, unref()'d timers

@@ -14,10 +14,17 @@ import type { ClientInfo } from './client-info.js';
 import { newClientId } from './client-id.js';
 import { Connection, type ConnectionHost, type ReservedHandler } from './connection.js';
 import { busyLine, endPolitely, routeConnection } from './connection-router.js';
-import { MethodTable, type MethodOptions, type NotificationContext, type RequestContext } from './dispatch.js';
-import type { StreamCloseInfo } from './message-stream.js';
+import { type MethodOptions, type NotificationContext, type RequestContext } from './dispatch.js';
+import { CatchAllMethodTable } from './catch-all-table.js';
+import { DurableIngest } from '../spool/durable-ingest.js';
+import type { MessageStream, StreamCloseInfo } from './message-stream.js';
 import { notificationMessage } from './message.js';
 import { NdjsonStream } from './ndjson-stream.js';
+import { acceptBinaryPreface } from './binary-preface.js';
+import { BinaryStream } from './binary-stream.js';
+import { ServerTextMode, type TextAliasOptions } from '../text/server-text-mode.js';
+import type { Endpoint } from '../endpoint/endpoint.js';
+import type { ModeHandlers } from './connection-router.js';
 import { PreparedMessage } from './prepared-message.js';
 import { createReservedMethods } from './reserved-methods.js';
 import { ErrorCodes } from './response-error.js';
@@ -25,6 +32,11 @@ import { resolveLimits, type ResolvedLimits, type ServerOptions } from './server
 import type { EventName, EventOf, MethodName, ParamsOf, ResultOf, ServiceShape, UntypedService } from './service.js';
 import { realTimers, type Timers } from './timers.js';
 import { topicProblem } from './topics.js';
+import type { HealthServer } from '../observability/health-server.js';
+import type { ServerMetrics } from '../observability/metrics.js';
+import { startServerHealth, type ServerHealthOptions } from '../observability/server-health.js';
+import { createServerObserver, type ServerObserver } from '../observability/server-observer.js';
+import { ServerVitals } from '../observability/server-vitals.js';
 
 /** Where a reported error happened. */
 export interface ErrorSite {
@@ -58,7 +70,9 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
   readonly limits: ResolvedLimits;
   private readonly options: ServerOptions;
   private readonly timers: Timers;
-  private readonly table = new MethodTable();
+  private readonly table = new CatchAllMethodTable();
+  /** Durable notifications (docs/reconnect.md): `$/durable` and the spool dir; `durable.configure(...)` before listen(). */
+  readonly durable: DurableIngest;
   private readonly conns = new Map<string, Connection>();
   private readonly sockets = new Set<Socket>();
   private readonly reservedMethods: Map<string, ReservedHandler>;
@@ -66,8 +80,16 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
   private readonly host: ConnectionHost;
   private readonly info: { name: string; version: string };
   private listener: Listener | undefined;
+  /** Set by `rebind()`: replaces `options.endpoint`. */
+  private endpointOverride: string | Endpoint | undefined;
+  /** Text mode: WORD → method aliases (DESIGN.md §5). */
+  readonly text: ServerTextMode;
   private closing = false;
   private closePromise: Promise<void> | undefined;
+  /** Metrics, diagnostics channels, logger. */
+  private readonly observer: ServerObserver;
+  private readonly vitals: ServerVitals;
+  private healthServer: HealthServer | undefined;
 
   constructor(options: ServerOptions = {}) {
     super();
@@ -75,12 +97,17 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
     this.limits = resolveLimits(options.limits);
     this.timers = options.timers ?? realTimers;
     this.info = { name: options.server?.name ?? options.app ?? 'sidewire', version: options.server?.version ?? VERSION };
+    this.observer = createServerObserver(options);
+    this.vitals = new ServerVitals({ closing: () => this.closing, connections: () => this.sockets.size, version: this.info.version, now: () => this.timers.now() });
     this.reservedMethods = createReservedMethods({
       token: () => this.listener?.token,
       server: this.info,
       capabilities: () => this.capabilities(),
       timers: this.timers,
     });
+    this.reservedMethods.set('$/stats', () => this.vitals.stats(this.observer.metrics));
+    this.durable = new DurableIngest({ timers: this.timers, table: this.table, report: (err, site) => this.report(err, site) });
+    this.reservedMethods.set('$/durable', (params, conn) => this.durable.handle(params, conn));
     this.host = {
       token: () => this.listener?.token,
       isClosing: () => this.closing,
@@ -90,7 +117,9 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
       reserved: (method) => this.reservedMethods.get(method),
       reportError: (err, site) => this.report(err, site),
       connectionClosed: (conn, info) => this.connectionClosed(conn, info),
+      observer: this.observer,
     };
+    this.text = new ServerTextMode(this.host, this.conns);
   }
 
   /** The real endpoint (with the real TCP port), formatted; '' before `listen()`. */
@@ -108,9 +137,25 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
     return this.listener?.discoveryPath;
   }
 
+  /** The Prometheus metrics (`metrics` option), e.g. for your own HTTP server: `await server.metrics.metrics()`. */
+  get metrics(): ServerMetrics | undefined {
+    return this.observer.metrics;
+  }
+
+  /** Base URL of the health server (`health` option), e.g. `http://127.0.0.1:9464`; undefined without one. */
+  get healthUrl(): string | undefined {
+    return this.healthServer?.url;
+  }
+
   /** Registers a request handler (replacing one of the same name). Names starting with `$/` are reserved. */
   method<K extends MethodName<S>>(name: K, handler: TypedHandler<S, K>, options?: MethodOptions): this {
     this.table.addMethod(name, handler as (params: unknown, ctx: RequestContext) => unknown, options);
+    return this;
+  }
+
+  /** Makes text-mode WORD (case-insensitive) run `method` with the line's args as params (DESIGN.md §5). */
+  textCommand(word: string, method: MethodName<S>, options?: TextAliasOptions): this {
+    this.text.alias(word, method, options);
     return this;
   }
 
@@ -173,7 +218,45 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
   /** Starts listening. Called by `serve()`; call it yourself after `createServer()`. */
   async listen(): Promise<this> {
     if (this.listener !== undefined) return this;
-    const o = this.options;
+    this.attach(await this.bind());
+    if (this.options.health !== undefined) await this.startHealth(this.options.health);
+    return this;
+  }
+
+  /** Starts the health server; when it cannot start, this server closes again and the error is thrown. */
+  private async startHealth(options: ServerHealthOptions): Promise<void> {
+    try {
+      this.healthServer = await startServerHealth(options, { vitals: this.vitals, metrics: this.observer.metrics, logger: this.observer.logger });
+    } catch (err) {
+      await this.close({ deadlineMs: 0 });
+      throw err;
+    }
+  }
+
+  /**
+   * Moves to another endpoint (resolved like the `endpoint` option; `'auto'` = env var or
+   * default): binds the new one, then closes the old listener. Open connections stay. Before
+   * `listen()` it only changes where `listen()` will bind. On failure nothing changes.
+   */
+  async rebind(endpoint: string | Endpoint): Promise<void> {
+    if (this.closing) throw new SidewireError('ERR_SERVER_CLOSED', 'cannot rebind: the server is closing', { fixes: ['create a new server'] });
+    const previous = this.endpointOverride;
+    this.endpointOverride = endpoint;
+    const old = this.listener;
+    if (old === undefined) return;
+    let next: Listener;
+    try {
+      next = await this.bind();
+    } catch (err) {
+      this.endpointOverride = previous;
+      throw err;
+    }
+    this.attach(next);
+    await old.close();
+  }
+
+  private async bind(): Promise<Listener> {
+    const o = { ...this.options, endpoint: this.endpointOverride ?? this.options.endpoint };
     const app = o.app ?? 'sidewire';
     const resolved = resolveEndpoint({
       app,
@@ -199,10 +282,14 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
       ...(o.discovery === undefined ? {} : { discovery: o.discovery }),
       ...(o.cleanupOnExit === undefined ? {} : { cleanupOnExit: o.cleanupOnExit }),
     });
+    this.durable.start(resolved);
+    return listener;
+  }
+
+  private attach(listener: Listener): void {
     this.listener = listener;
     listener.on('connection', (socket: Socket) => this.accept(socket));
     listener.on('error', (err: Error) => this.report(err, {}));
-    return this;
   }
 
   /**
@@ -225,6 +312,8 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
     await this.within(2000, Promise.all([...this.sockets].map(waitClosed)));
     for (const s of this.sockets) s.destroy();
     await listenerClosed;
+    await this.within(2000, this.durable.stop());
+    await this.healthServer?.close(); // last: /health answers 503 until the end
   }
 
   /** Waits for `work`, at most `ms`. */
@@ -239,9 +328,9 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
   }
 
   private capabilities(): Record<string, unknown> {
-    const modes = ['json'];
-    if (this.options.modeHandlers?.binary !== undefined) modes.push('binary');
-    if (this.options.modeHandlers?.text !== undefined) modes.push('text');
+    const modes = ['json', 'binary'];
+    const handlers = this.modeHandlers();
+    if (handlers.text !== undefined) modes.push('text');
     return {
       modes,
       batch: true,
@@ -262,6 +351,7 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
       return;
     }
     if (this.sockets.size >= this.limits.maxConnections) {
+      this.observer.connectionRefused('limit', { limit: this.limits.maxConnections });
       endPolitely(socket, this.timers, busyLine(this.limits.maxConnections));
       return;
     }
@@ -271,10 +361,18 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
     const positive = [helloTimeoutMs, idleTimeoutMs].filter((ms) => ms > 0);
     routeConnection(socket, {
       json: (s, initial) => this.startJson(s, initial),
-      modeHandlers: this.options.modeHandlers ?? {},
+      binary: (s, initial) => this.startBinary(s, initial),
+      modeHandlers: this.modeHandlers(),
       sniffTimeoutMs: positive.length > 0 ? Math.min(...positive) : 0,
       timers: this.timers,
+      observe: (mode, s, chunk) => this.observer.routed(mode, s, chunk),
     });
+  }
+
+  /** The custom mode handlers, plus the text mode once it has aliases (a custom text handler wins). */
+  private modeHandlers(): ModeHandlers {
+    const custom = this.options.modeHandlers ?? {};
+    return custom.text !== undefined || !this.text.enabled ? custom : { ...custom, text: this.text.handle };
   }
 
   private startJson(socket: Socket, initial: Buffer): void {
@@ -285,13 +383,35 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
       slowConsumer: this.limits.slowConsumer,
       timers: this.timers,
     });
+    this.startConnection(stream);
+  }
+
+  /** Binary mode (docs/protocol.md): checks the client's preface, then serves it like JSON mode. */
+  private startBinary(socket: Socket, initial: Buffer): void {
+    acceptBinaryPreface(socket, initial, {
+      timers: this.timers,
+      onAccepted: (s, rest) => {
+        this.startConnection(new BinaryStream(s, {
+          initial: rest,
+          maxMessageBytes: this.limits.maxMessageBytes,
+          highWaterMarkBytes: this.limits.highWaterMarkBytes,
+          slowConsumer: this.limits.slowConsumer,
+          timers: this.timers,
+        }));
+      },
+    });
+  }
+
+  private startConnection(stream: MessageStream): void {
     const conn = new Connection(this.host, stream, newClientId(this.conns));
     this.conns.set(conn.clientId, conn);
+    this.observer.clientConnected(conn.clientId, stream.mode);
     conn.start();
     if (this.conns.get(conn.clientId) === conn) this.emit('connect', conn.info());
   }
 
   private report(err: unknown, site: ErrorSite): void {
+    this.observer.serverError(err, site.clientId === undefined ? 'listener' : 'handler', site.clientId);
     if (this.listenerCount('error') === 0) return;
     this.emit('error', err instanceof Error ? err : new Error(String(err)), site);
   }
@@ -299,6 +419,7 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
   private connectionClosed(conn: Connection, info: StreamCloseInfo): void {
     if (this.conns.get(conn.clientId) !== conn) return;
     this.conns.delete(conn.clientId);
+    this.observer.clientDisconnected(conn.clientId, conn.stream.mode, this.timers.now() - conn.connectedAt, { ...info, serverClosing: this.closing });
     this.emit('disconnect', conn.info(), info);
   }
 }

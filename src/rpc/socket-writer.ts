@@ -6,6 +6,8 @@
  */
 import type { Socket } from 'node:net';
 import type { MessagePriority, SendOutcome } from './message-stream.js';
+import { socketMeter } from '../observability/socket-meter.js';
+import type { TrafficMeter } from '../observability/traffic-meter.js';
 
 /** What to do with a peer that does not read its events. */
 export type SlowConsumerPolicy = 'drop' | 'disconnect';
@@ -40,12 +42,15 @@ export class SocketWriter {
   private overHwm = false;
   private ending = false;
   private dropped = 0;
+  /** Counts sent messages and dropped events when the server has metrics on. */
+  private readonly meter: TrafficMeter | undefined;
 
   constructor(socket: Socket, options: SocketWriterOptions = {}) {
     this.socket = socket;
     this.hwm = options.highWaterMarkBytes ?? DEFAULT_HIGH_WATER_MARK;
     this.policy = options.slowConsumer ?? 'drop';
     this.onPressure = options.onPressure;
+    this.meter = socketMeter(socket);
     socket.on('drain', () => this.checkPressure());
   }
 
@@ -69,10 +74,12 @@ export class SocketWriter {
         return 'closed';
       }
       this.dropped++;
+      this.meter?.eventDropped();
       return 'dropped';
     }
     this.pending.push(chunk);
     this.pendingBytes += size;
+    this.meter?.sent(size);
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.flush());

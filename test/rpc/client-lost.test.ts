@@ -40,7 +40,7 @@ describe('server process killed', () => {
   it('pending calls reject with ERR_CONNECTION_LOST and the client reports close "lost"', async () => {
     const endpoint = `unix://${path.join(dir, 'k.sock')}`;
     child = await startChild(endpoint);
-    const c = await connect({ endpoint, env: { XDG_RUNTIME_DIR: dir } });
+    const c = await connect({ endpoint, env: { XDG_RUNTIME_DIR: dir }, reconnect: false });
     assert.equal(await c.call('echo', ['hi']).then((r) => (r as string[])[0]), 'hi');
     assert.equal(c.serverInfo?.pid, child.pid, 'hello reports the server process pid');
     const closed = new Promise<string>((resolve) => c.once('close', (info) => resolve(info.reason)));

@@ -156,7 +156,7 @@ describe('client lifecycle', () => {
   it('a server that closes the connection: pending calls reject with ERR_CONNECTION_LOST', async () => {
     const t = await startServer();
     t.server.method('hang', () => new Promise(() => undefined));
-    const c = await connect({ endpoint: t.endpoint, env: t.env, app: t.app });
+    const c = await connect({ endpoint: t.endpoint, env: t.env, app: t.app, reconnect: false });
     const closed = new Promise<string>((resolve) => c.once('close', (info) => resolve(info.reason)));
     // The server answers -32005 at the deadline; this call rejects with that ResponseError.
     const answered = assert.rejects(c.call('hang'), (e: unknown) => e instanceof ResponseError && e.code === -32005);

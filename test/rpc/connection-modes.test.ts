@@ -18,11 +18,11 @@ describe('connection modes without text/binary handlers', () => {
     await c.waitClosed();
   });
 
-  it('binary mode (0x00) is closed', async () => {
+  it('binary mode (0x00) with a bad preface: the server preface + an error frame, then closed', async () => {
     const c = await RawClient.connect(t.path);
     c.socket.write(Buffer.from([0, 1, 2, 3]));
     await c.waitClosed();
-    assert.equal(await c.nextLine(), undefined);
+    assert.match((await c.nextLine()) ?? '', /^\u0000SW\u0001[^]*not a sidewire binary preface/);
   });
 
   it('an invalid first byte closes the connection', async () => {

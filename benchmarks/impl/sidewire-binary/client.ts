@@ -1,0 +1,77 @@
+/**
+ * sidewire client in binary mode (`connect({ mode: 'binary' })`, the public API) for the benchmarks.
+ * Payloads travel as MessagePack `bin` inside `{ d: Buffer }` params; no base64.
+ *
+ * Calls run without a per-call timeout (`callTimeoutMs: 0`): the raw baselines have none either,
+ * and a timer per call is measurable at these rates.
+ *
+ * Backpressure: `notify()` queues into sidewire's coalescing writer, which flushes once per
+ * event-loop turn. Every 256 KiB queued, the client yields one turn (so the batch is written) and
+ * then waits for the socket's `drain` when its buffer is full, like the raw clients.
+ */
+import type { Socket } from 'node:net';
+import { connect as connectSidewire, connectTransport, type Client } from '../../../src/index.js';
+import { DrainWaiter } from '../../lib/drain.js';
+import type { BenchClient, EndpointOptions, Payload, ServerCounters } from '../../lib/protocol.js';
+
+/** Bytes queued between two yields to the event loop. */
+const YIELD_BYTES = 256 * 1024;
+
+class SidewireBinaryClient implements BenchClient {
+  private readonly drain: DrainWaiter;
+  private queued = 0;
+  private yielding: Promise<void> | undefined;
+
+  constructor(
+    private readonly client: Client,
+    socket: Socket,
+  ) {
+    this.drain = new DrainWaiter(socket);
+  }
+
+  async request(payload: Payload): Promise<void> {
+    const reply = (await this.client.call('echo', { d: payload.bytes })) as { d: Buffer };
+    if (reply.d.length !== payload.bytes.length) throw new Error('bad echo reply');
+  }
+
+  notify(payload: Payload): Promise<void> | undefined {
+    this.client.notify('n', { d: payload.bytes });
+    return this.backpressure(payload.bytes.length + 24);
+  }
+
+  blob(bytes: Buffer): Promise<void> | undefined {
+    this.client.notify('blob', { d: bytes }); // >= 64 KiB: written at once, no coalescing copy
+    return this.drain.check();
+  }
+
+  async sync(): Promise<ServerCounters> {
+    return (await this.client.call('sync')) as ServerCounters;
+  }
+
+  close(): Promise<void> {
+    return this.client.close();
+  }
+
+  private backpressure(bytes: number): Promise<void> | undefined {
+    this.queued += bytes;
+    if (this.queued < YIELD_BYTES) return undefined;
+    this.queued = 0;
+    this.yielding ??= new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+      this.yielding = undefined;
+      await this.drain.check();
+    });
+    return this.yielding;
+  }
+}
+
+export async function connect(options: EndpointOptions): Promise<BenchClient> {
+  let socket: Socket | undefined;
+  const client = await connectSidewire({
+    endpoint: `unix://${options.socketPath}`,
+    mode: 'binary',
+    callTimeoutMs: 0,
+    transportFactory: async (target, o) => (socket = await connectTransport(target.endpoint, o)),
+  });
+  if (socket === undefined) throw new Error('transportFactory was not called');
+  return new SidewireBinaryClient(client, socket);
+}

@@ -1,0 +1,84 @@
+/**
+ * sidewire client in JSON mode (`connect({ mode: 'json' })`, the public API) for the benchmarks:
+ * JSON-RPC 2.0 over NDJSON, exactly what raw-ndjson puts on the wire, plus sidewire's `$/hello`
+ * at connect time. Payloads travel as `{ d: string }`; blobs are base64 (`{ b64 }`) like every
+ * JSON peer.
+ *
+ * Calls run without a per-call timeout (`callTimeoutMs: 0`): the raw baselines have none either,
+ * and a timer per call is measurable at these rates. Backpressure for `notify()`: see
+ * backpressure.ts.
+ *
+ * `ownScenarios.metrics` is scenario (e): the inflight workload against a server with metrics off
+ * and one with metrics on, in the same server process (see server.ts), alternating.
+ */
+import type { Socket } from 'node:net';
+import { connect as connectSidewire, connectTransport, type Client } from '../../../src/index.js';
+import type { BenchClient, EndpointOptions, OwnScenario, Payload, ServerCounters } from '../../lib/protocol.js';
+import { runMetricsScenario, type ControlClient } from './metrics-scenario.js';
+import { YieldingBackpressure } from './backpressure.js';
+
+/** Bytes a notification adds around its payload on the wire (`{"jsonrpc":"2.0","method":"n","params":{"d":"…"}}\n`). */
+const NOTIFY_OVERHEAD = 48;
+
+class SidewireJsonClient implements ControlClient {
+  private readonly backpressure: YieldingBackpressure;
+
+  constructor(
+    private readonly client: Client,
+    socket: Socket,
+  ) {
+    this.backpressure = new YieldingBackpressure(socket);
+  }
+
+  async request(payload: Payload): Promise<void> {
+    const reply = (await this.client.call('echo', { d: payload.text })) as { d?: string } | null;
+    if (reply?.d?.length !== payload.text.length) throw new Error('bad echo reply');
+  }
+
+  notify(payload: Payload): Promise<void> | undefined {
+    this.client.notify('n', { d: payload.text });
+    return this.backpressure.queuedBytes(payload.text.length + NOTIFY_OVERHEAD);
+  }
+
+  blob(bytes: Buffer): Promise<void> | undefined {
+    const b64 = bytes.toString('base64');
+    this.client.notify('blob', { b64 });
+    return this.backpressure.queuedBytes(b64.length + NOTIFY_OVERHEAD);
+  }
+
+  async sync(): Promise<ServerCounters> {
+    const reply = (await this.client.call('sync')) as { n?: number; bytes?: number };
+    return { notifications: reply.n ?? -1, blobBytes: reply.bytes ?? -1 };
+  }
+
+  close(): Promise<void> {
+    return this.client.close();
+  }
+
+  /** Any other call (scenario (e) asks the server for its metrics endpoint). */
+  call(method: string): Promise<unknown> {
+    return this.client.call(method);
+  }
+}
+
+/** Connects a JSON-mode sidewire client to the server at `socketPath`. */
+export async function connectJson(options: EndpointOptions): Promise<SidewireJsonClient> {
+  let socket: Socket | undefined;
+  const client = await connectSidewire({
+    endpoint: `unix://${options.socketPath}`,
+    mode: 'json',
+    callTimeoutMs: 0,
+    reconnect: false,
+    transportFactory: async (target, o) => (socket = await connectTransport(target.endpoint, o)),
+  });
+  if (socket === undefined) throw new Error('transportFactory was not called');
+  return new SidewireJsonClient(client, socket);
+}
+
+export function connect(options: EndpointOptions): Promise<BenchClient> {
+  return connectJson(options);
+}
+
+export const ownScenarios: Readonly<Record<string, OwnScenario>> = {
+  metrics: (options, params) => runMetricsScenario(options, params, connectJson),
+};

@@ -1,0 +1,301 @@
+/**
+ * Binary mode's `MessageStream` (docs/protocol.md "Binary mode"): after the 4-byte preface, frames
+ * `[u32 big-endian length][MessagePack payload]` over a net.Socket, each payload one JSON-RPC
+ * message (or batch) exactly as in JSON mode. Buffers inside messages travel as MessagePack `bin`.
+ *
+ * Writes go through the same `SocketWriter` as JSON mode (coalesced once per event-loop turn,
+ * high-water mark, slow-consumer policy). A large frame (>= 64 KiB) is handed to the socket on its
+ * own, so it is never copied into a coalesced chunk; a message holding large Buffers is written as
+ * several Buffers (one corked write) with those Buffers uncopied (`encodeMessageParts`), under the
+ * same high-water mark, slow-consumer policy and read pausing.
+ *
+ * A frame whose header announces more than `maxMessageBytes` is rejected from the header alone
+ * (nothing is allocated for it): the stream reports `too-large` (the server answers -32004), then
+ * closes, because the byte stream cannot be resynchronised. A frame that is not valid MessagePack
+ * is a `parse` error and the stream continues with the next frame.
+ */
+import type { Socket } from 'node:net';
+import { BINARY_PREFACE, LengthPrefixDecoder } from '../framing/length-prefix.js';
+import { DEFAULT_MAX_MESSAGE_BYTES } from '../framing/limits.js';
+import { decodeMsgpack } from '../framing/msgpack.js';
+import { socketMeter } from '../observability/socket-meter.js';
+import type { TrafficMeter } from '../observability/traffic-meter.js';
+import { encodeMessageFrame, encodeMessageParts } from './binary-codec.js';
+import { PeerPrefaceReader } from './binary-preface.js';
+import type { MessagePriority, MessageStream, MessageStreamHandlers, SendOutcome } from './message-stream.js';
+import { PreparedMessage } from './prepared-message.js';
+import { DEFAULT_HIGH_WATER_MARK, SocketWriter, type SlowConsumerPolicy } from './socket-writer.js';
+import { realTimers, type TimerHandle, type Timers } from './timers.js';
+
+/** Frames at least this big are written on their own instead of being coalesced (no copy). */
+const LARGE_FRAME_BYTES = 64 * 1024;
+
+export interface BinaryStreamOptions {
+  /**
+   * Largest accepted incoming frame payload, in bytes (checked against the header).
+   * @default 16777216 (16 MiB)
+   */
+  readonly maxMessageBytes?: number;
+  /**
+   * Buffered outgoing bytes above which the slow-consumer policy applies.
+   * @default 8388608 (8 MiB)
+   */
+  readonly highWaterMarkBytes?: number;
+  /**
+   * What to do with events for a peer that does not read them.
+   * @default 'drop'
+   */
+  readonly slowConsumer?: SlowConsumerPolicy;
+  /** Bytes already read from the socket (after the client's preface, on the server); decoded first on `start`. */
+  readonly initial?: Buffer;
+  /**
+   * After `close()`, destroy the socket if the peer has not closed its side within this long.
+   * 0 = destroy as soon as everything queued was handed to the OS.
+   * @default 2000
+   */
+  readonly closeGraceMs?: number;
+  /**
+   * Send our preface (`00 53 57 01`) before the first frame. Both sides do; the server's router
+   * has already read and checked the client's.
+   * @default true
+   */
+  readonly sendPreface?: boolean;
+  /**
+   * The incoming bytes start with the peer's preface (the client reading the server's). A wrong
+   * one destroys the stream with an error that says what arrived (`prefaceProblem`).
+   * @default false
+   */
+  readonly expectPreface?: boolean;
+  /**
+   * Timer functions.
+   * @default real, unref()'d timers
+   */
+  readonly timers?: Timers;
+}
+
+/** Where the peer's preface stands (client side). */
+export type PeerPrefaceState = 'not-expected' | 'waiting' | 'received' | 'json' | 'invalid';
+
+export class BinaryStream implements MessageStream {
+  readonly mode = 'binary' as const;
+  private readonly socket: Socket;
+  private readonly options: BinaryStreamOptions;
+  private readonly writer: SocketWriter;
+  private readonly timers: Timers;
+  private handlers: MessageStreamHandlers | undefined;
+  private open = true;
+  private closedNotified = false;
+  private lastError: Error | undefined;
+  private graceTimer: TimerHandle | undefined;
+  private preface: PeerPrefaceState;
+  private problem: string | undefined;
+  private received = 0;
+  /** Events with large binary values dropped here (the writer counts the others). */
+  private droppedParts = 0;
+  /** Over the high-water mark per the writer / after writing a multi-part frame ourselves. */
+  private writerOver = false;
+  private partsOver = false;
+  private readonly hwm: number;
+  /** Counts outgoing multi-part frames when the server has metrics on (the writer counts the rest). */
+  private readonly meter: TrafficMeter | undefined;
+
+  constructor(socket: Socket, options: BinaryStreamOptions = {}) {
+    this.socket = socket;
+    this.options = options;
+    this.timers = options.timers ?? realTimers;
+    this.hwm = options.highWaterMarkBytes ?? DEFAULT_HIGH_WATER_MARK;
+    this.preface = options.expectPreface === true ? 'waiting' : 'not-expected';
+    this.writer = new SocketWriter(socket, {
+      ...(options.highWaterMarkBytes === undefined ? {} : { highWaterMarkBytes: options.highWaterMarkBytes }),
+      ...(options.slowConsumer === undefined ? {} : { slowConsumer: options.slowConsumer }),
+      onPressure: (over) => {
+        this.writerOver = over;
+        this.applyPressure();
+      },
+    });
+    this.meter = socketMeter(socket);
+    socket.on('drain', () => {
+      if (!this.partsOver) return;
+      this.partsOver = this.writer.bufferedBytes > this.hwm;
+      this.applyPressure();
+    });
+    socket.on('error', (err) => {
+      this.lastError = err;
+    });
+    socket.on('close', (hadError) => this.notifyClose(hadError));
+    if (options.sendPreface !== false) socket.write(BINARY_PREFACE);
+  }
+
+  get isOpen(): boolean {
+    return this.open && !this.socket.destroyed;
+  }
+
+  get bufferedBytes(): number {
+    return this.writer.bufferedBytes;
+  }
+
+  get droppedEvents(): number {
+    return this.writer.droppedEvents + this.droppedParts;
+  }
+
+  /** The peer's preface: `waiting` until it arrived (client side), `received` after. */
+  get peerPreface(): PeerPrefaceState {
+    return this.preface;
+  }
+
+  /** Bytes read from the peer so far (including `initial`). */
+  get receivedBytes(): number {
+    return this.received;
+  }
+
+  /** Why the peer's preface was refused (`peerPreface` is `invalid` or `json`). */
+  get prefaceProblem(): string | undefined {
+    return this.problem;
+  }
+
+  start(handlers: MessageStreamHandlers): void {
+    if (this.handlers !== undefined) throw new Error('BinaryStream.start called twice');
+    this.handlers = handlers;
+    const decoder = new LengthPrefixDecoder({
+      maxFrameBytes: this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+      onFrame: (payload) => {
+        if (!this.open) return;
+        const decoded = decodeMsgpack(payload);
+        if (decoded.ok) handlers.onMessage(decoded.value);
+        else handlers.onFrameError(decoded.error);
+      },
+      onError: (e) => {
+        if (!this.open) return;
+        handlers.onFrameError(e); // the server queues its -32004 reply here...
+        this.close(); // ...which goes out before the end: the stream cannot resync
+      },
+    });
+    let feed = (chunk: Buffer): void => decoder.push(chunk);
+    if (this.preface === 'waiting') {
+      const reader = new PeerPrefaceReader();
+      feed = (chunk) => {
+        if (this.preface !== 'waiting') {
+          if (this.preface === 'received') decoder.push(chunk);
+          return;
+        }
+        const r = reader.push(chunk);
+        if (r.kind === 'need-more') return;
+        if (r.kind === 'ok') {
+          this.preface = 'received';
+          if (r.rest.length > 0) decoder.push(r.rest);
+        } else if (r.kind === 'json') {
+          this.preface = 'json';
+          this.problem = 'the server answered in JSON mode';
+          handlers.onMessage(r.value); // e.g. "server busy": the client records it, then the server closes
+          this.destroy(new Error(this.problem));
+        } else {
+          this.preface = 'invalid';
+          this.problem = r.reason;
+          this.destroy(new Error(r.reason));
+        }
+      };
+    }
+    // A throwing handler is a bug above us: fail this connection, not the process.
+    const guarded = (chunk: Buffer): void => {
+      this.received += chunk.length;
+      try {
+        feed(chunk);
+      } catch (err) {
+        this.destroy(err instanceof Error ? err : new Error(String(err)));
+      }
+    };
+    const initial = this.options.initial;
+    if (initial !== undefined && initial.length > 0) guarded(initial);
+    this.socket.on('data', guarded);
+    this.socket.on('end', () => {
+      if (!this.open) return;
+      if (decoder.bufferedBytes > 0) {
+        handlers.onFrameError({ kind: 'parse', message: `the peer ended the stream inside a frame (${decoder.bufferedBytes} bytes of it received)` });
+      }
+      handlers.onPeerEnd?.();
+    });
+    this.socket.resume();
+    if (this.socket.destroyed) this.notifyClose(this.lastError !== undefined);
+  }
+
+  send(message: object | PreparedMessage, priority: MessagePriority = 'reply'): SendOutcome {
+    if (!this.isOpen) return 'closed';
+    let frame: Buffer | Buffer[];
+    try {
+      frame = message instanceof PreparedMessage ? message.encoded('binary', encodeMessageFrame) : encodeMessageParts(message);
+    } catch (err) {
+      throw new TypeError(`message cannot be encoded as MessagePack: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (Array.isArray(frame)) return this.sendParts(frame, priority);
+    if (frame.length < LARGE_FRAME_BYTES) return this.writer.write(frame, priority);
+    // Write what is queued, then this frame alone: the socket gets it without a concat copy.
+    this.writer.flush();
+    const outcome = this.writer.write(frame, priority);
+    if (outcome === 'queued') this.writer.flush();
+    return outcome;
+  }
+
+  /**
+   * Writes a frame made of several Buffers (large binary values uncopied) right after what is
+   * queued, as one corked write. Events obey the same high-water mark and slow-consumer policy as
+   * the writer's, and reading from the peer pauses while the socket holds more than the mark.
+   */
+  private sendParts(parts: readonly Buffer[], priority: MessagePriority): SendOutcome {
+    if (!this.socket.writable) return 'closed';
+    const size = parts.reduce((n, p) => n + p.length, 0);
+    if (priority === 'event' && this.writer.bufferedBytes + size > this.hwm) {
+      if (this.options.slowConsumer === 'disconnect') {
+        this.socket.destroy(new Error(`slow consumer: more than ${this.hwm} bytes buffered`));
+        return 'closed';
+      }
+      this.droppedParts++;
+      this.meter?.eventDropped();
+      return 'dropped';
+    }
+    this.writer.flush();
+    this.socket.cork();
+    for (const part of parts) this.socket.write(part);
+    this.socket.uncork();
+    this.meter?.sent(size);
+    if (this.writer.bufferedBytes > this.hwm) {
+      this.partsOver = true;
+      this.applyPressure();
+    }
+    return 'queued';
+  }
+
+  /** Stops reading requests from a peer that does not read its replies; resumes once it does. */
+  private applyPressure(): void {
+    if (this.writerOver || this.partsOver) this.socket.pause();
+    else if (this.open) this.socket.resume();
+  }
+
+  close(): void {
+    if (!this.open) return;
+    this.open = false;
+    this.writer.end();
+    const grace = this.options.closeGraceMs ?? 2000;
+    // Nothing more can come from a peer that already sent EOF: destroy once our bytes are out.
+    if (grace === 0 || this.socket.readableEnded) {
+      if (this.socket.writableFinished) this.socket.destroy();
+      else this.socket.once('finish', () => this.socket.destroy());
+    } else {
+      this.graceTimer = this.timers.setTimeout(() => this.socket.destroy(), grace);
+    }
+  }
+
+  destroy(error?: Error): void {
+    this.open = false;
+    if (error !== undefined) this.lastError = error;
+    this.socket.destroy();
+  }
+
+  private notifyClose(hadError: boolean): void {
+    this.open = false;
+    if (this.graceTimer !== undefined) this.timers.clearTimeout(this.graceTimer);
+    if (this.closedNotified || this.handlers === undefined) return;
+    this.closedNotified = true;
+    const error = this.lastError;
+    this.handlers.onClose(error === undefined ? { hadError } : { hadError: hadError || error !== undefined, error });
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * Where durable notifications live (docs/reconnect.md): the spool dir with one file per producer,
+ * the server's seen-id log, and the reference daemon's inbox. Client and server derive the same
+ * paths from the same endpoint settings:
+ * - an explicit Unix socket that is not the platform default: beside the socket, `<socket>.spool/`;
+ * - anything else (the default, abstract, TCP, pipe): `<runtime dir>/<name>.spool/`.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Endpoint } from '../endpoint/endpoint.js';
+import { resolveEndpoint } from '../endpoint/resolve.js';
+import { checkRuntimeDir, currentUser, ensureRuntimeDir } from '../endpoint/runtime-dir.js';
+import { SidewireError, systemCode } from '../errors.js';
+import type { ClientTargetOptions } from '../rpc/client-target.js';
+
+export interface DurablePaths {
+  /** One `p<pid>-<startedAt>-<token>.jsonl` file per producer (mode 0700 dir, 0600 files). */
+  readonly spoolDir: string;
+  /** The server's persisted window of ids already delivered (default store). */
+  readonly seenFile: string;
+  /** The reference daemon's inbox (append-only JSONL). */
+  readonly inboxFile: string;
+  /** The runtime dir, created (0700) when the spool dir lives inside it; undefined otherwise. */
+  readonly runtimeDir: string | undefined;
+}
+
+/** What the paths are derived from: a resolved endpoint (see `resolveEndpoint`). */
+export interface DurablePathInputs {
+  readonly endpoint: Endpoint;
+  readonly runtimeDir: string;
+  readonly name: string;
+}
+
+/** The durable paths for an endpoint. Pure. */
+export function durablePaths(r: DurablePathInputs): DurablePaths {
+  const defaultSocket = path.join(r.runtimeDir, `${r.name}.sock`);
+  const besideSocket = r.endpoint.kind === 'unix' && r.endpoint.path !== defaultSocket;
+  const base = besideSocket && r.endpoint.kind === 'unix' ? r.endpoint.path : path.join(r.runtimeDir, r.name);
+  const spoolDir = `${base}.spool`;
+  return {
+    spoolDir,
+    seenFile: path.join(spoolDir, 'server.seen'),
+    inboxFile: `${base}.inbox.jsonl`,
+    runtimeDir: besideSocket ? undefined : r.runtimeDir,
+  };
+}
+
+/** The durable paths a client with these options uses (same resolution as the server). */
+export function clientDurablePaths(options: ClientTargetOptions): DurablePaths {
+  const resolved = resolveEndpoint({
+    app: options.app ?? 'sidewire',
+    ...(options.name === undefined ? {} : { name: options.name }),
+    ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+    ...(options.envVar === undefined ? {} : { envVar: options.envVar }),
+    ...(options.env === undefined ? {} : { env: options.env }),
+    ...(options.allowRemote === undefined ? {} : { allowRemote: options.allowRemote }),
+  });
+  return durablePaths(resolved);
+}
+
+/** A spool error (ERR_SPOOL) for a failed file operation. */
+export function spoolError(what: string, file: string, err: unknown): SidewireError {
+  const errno = systemCode(err);
+  const why = errno === 'ENOSPC' || errno === 'EDQUOT' ? 'no space left on the device' : errno === 'EACCES' || errno === 'EPERM' ? 'permission denied' : (errno ?? (err instanceof Error ? err.message : String(err)));
+  return new SidewireError('ERR_SPOOL', `cannot ${what} ${file}: ${why}`, {
+    cause: err,
+    details: { path: file, errno },
+    fixes: [
+      errno === 'ENOSPC' || errno === 'EDQUOT' ? `free some disk space on the filesystem of ${path.dirname(file)}` : `make ${path.dirname(file)} a directory you own with mode 0700 (ls -ld ${path.dirname(file)})`,
+      'or point XDG_RUNTIME_DIR (or the endpoint) at a writable directory you own',
+    ],
+  });
+}
+
+/**
+ * Creates the spool dir (mode 0700, and the runtime dir when it lives there) and checks that it
+ * is a real directory owned by this user with no group/other access.
+ * @throws SidewireError ERR_SPOOL; EndpointError ERR_RUNTIME_DIR_UNSAFE for an unsafe runtime dir
+ */
+export function ensureSpoolDir(paths: DurablePaths): string {
+  const { uid } = currentUser();
+  if (paths.runtimeDir !== undefined) ensureRuntimeDir(paths.runtimeDir, uid);
+  try {
+    fs.mkdirSync(paths.spoolDir, { mode: 0o700 });
+  } catch (err) {
+    if (systemCode(err) !== 'EEXIST') throw spoolError('create the spool dir', paths.spoolDir, err);
+  }
+  const status = checkRuntimeDir(paths.spoolDir, uid);
+  if (status.state === 'unsafe') {
+    throw new SidewireError('ERR_SPOOL', `the spool dir ${paths.spoolDir} is unsafe: ${status.error.message.replace(/^runtime dir \S+ is unsafe: /, '')}`, {
+      cause: status.error,
+      fixes: status.error.fixes,
+      details: { path: paths.spoolDir },
+    });
+  }
+  if (status.state === 'missing') throw spoolError('create the spool dir', paths.spoolDir, new Error('it vanished'));
+  return paths.spoolDir;
+}
+
+/** A producer's spool file name: `p<pid>-<startedAt>-<token>.jsonl`. */
+export function producerFileName(pid: number, startedAt: number, token: string): string {
+  return `p${pid}-${startedAt}-${token}.jsonl`;
+}
+
+/** The producer a spool file name belongs to, or undefined for any other file. */
+export function parseProducerFileName(name: string): { pid: number; startedAt: number; token: string } | undefined {
+  const m = /^p(\d+)-(\d+)-([0-9a-f]{1,64})\.jsonl$/.exec(name);
+  if (m === null) return undefined;
+  return { pid: Number(m[1]), startedAt: Number(m[2]), token: m[3]! };
+}
+
+/** Ends a line torn by a crash, so the next record starts on a line of its own. */
+export async function endTornLine(file: string): Promise<void> {
+  try {
+    await fs.promises.appendFile(file, '\n');
+  } catch (err) {
+    throw spoolError('repair', file, err);
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * A raw binary-mode test client: writes the preface and frames by hand, and records exactly what
+ * the server sends (its preface, every frame's size, the decoded messages), so tests see the wire.
+ */
+import * as net from 'node:net';
+import { BINARY_PREFACE, LengthPrefixDecoder, encodeFrame } from '../../src/framing/length-prefix.js';
+import { decodeMsgpack, encodeMsgpack } from '../../src/framing/msgpack.js';
+import type { Json } from './rpc-harness.js';
+
+/** One frame received: its payload length on the wire and its decoded value. */
+export interface ReceivedFrame {
+  readonly payloadBytes: number;
+  readonly value: Json;
+}
+
+export interface BinaryRawOptions {
+  /**
+   * Bytes written first; `false` writes nothing (the test sends its own).
+   * @default BINARY_PREFACE
+   */
+  readonly preface?: Buffer | false;
+}
+
+export class BinaryRawClient {
+  readonly socket: net.Socket;
+  /** The first 4 bytes the server sent (its preface), once received. */
+  serverPreface: Buffer | undefined;
+  /** Every byte received, in order. */
+  readonly raw: Buffer[] = [];
+  private pending = Buffer.alloc(0);
+  private readonly decoder: LengthPrefixDecoder;
+  private frames: ReceivedFrame[] = [];
+  private waiters: Array<(f: ReceivedFrame | undefined) => void> = [];
+  private ended = false;
+
+  private constructor(socket: net.Socket) {
+    this.socket = socket;
+    this.decoder = new LengthPrefixDecoder({
+      maxFrameBytes: 0xffff_ffff,
+      onFrame: (payload) => {
+        const decoded = decodeMsgpack(Buffer.from(payload));
+        this.deliver({ payloadBytes: payload.length, value: decoded.ok ? decoded.value : { undecodable: decoded.error.message } });
+      },
+      onError: () => socket.destroy(),
+    });
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      this.ended = true;
+      for (const w of this.waiters.splice(0)) w(undefined);
+    });
+  }
+
+  static connect(socketPath: string, options: BinaryRawOptions = {}): Promise<BinaryRawClient> {
+    return new Promise((resolve, reject) => {
+      const s = net.connect(socketPath, () => {
+        const c = new BinaryRawClient(s);
+        const preface = options.preface ?? BINARY_PREFACE;
+        if (preface !== false) s.write(preface);
+        resolve(c);
+      });
+      s.once('error', reject);
+    });
+  }
+
+  get closed(): boolean {
+    return this.ended;
+  }
+
+  /** Everything received so far, concatenated. */
+  get received(): Buffer {
+    return Buffer.concat(this.raw);
+  }
+
+  private onData(chunk: Buffer): void {
+    this.raw.push(chunk);
+    if (this.serverPreface === undefined) {
+      this.pending = Buffer.concat([this.pending, chunk]);
+      if (this.pending.length < 4) return;
+      this.serverPreface = this.pending.subarray(0, 4);
+      chunk = this.pending.subarray(4);
+      this.pending = Buffer.alloc(0);
+    }
+    this.decoder.push(chunk);
+  }
+
+  private deliver(frame: ReceivedFrame): void {
+    const w = this.waiters.shift();
+    if (w) w(frame);
+    else this.frames.push(frame);
+  }
+
+  /** Sends one message as a frame. */
+  send(value: unknown): void {
+    this.socket.write(encodeFrame(encodeMsgpack(value)));
+  }
+
+  /** Sends raw bytes. */
+  sendRaw(bytes: Buffer): void {
+    this.socket.write(bytes);
+  }
+
+  /** The next frame, or undefined when the connection closed first; rejects after `timeoutMs`. */
+  nextFrame(timeoutMs = 5000): Promise<ReceivedFrame | undefined> {
+    const queued = this.frames.shift();
+    if (queued !== undefined) return Promise.resolve(queued);
+    if (this.ended) return Promise.resolve(undefined);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(new Error(`no frame within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const waiter = (f: ReceivedFrame | undefined): void => {
+        clearTimeout(timer);
+        resolve(f);
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** The next decoded message (throws when the connection closed first). */
+  async next(timeoutMs = 5000): Promise<Json> {
+    const f = await this.nextFrame(timeoutMs);
+    if (f === undefined) throw new Error('connection closed before a frame');
+    return f.value;
+  }
+
+  /** Sends a request and returns the next message. */
+  async request(method: string, params?: unknown, id: string | number = 1): Promise<Json> {
+    this.send(params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params });
+    return this.next();
+  }
+
+  /** Resolves when the server closed the connection (rejects after `timeoutMs`). */
+  waitClosed(timeoutMs = 5000): Promise<void> {
+    if (this.ended) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`connection still open after ${timeoutMs} ms`)), timeoutMs);
+      this.socket.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
