@@ -56,10 +56,10 @@ export function collect(child: ChildProcess, timeoutMs = 20_000): Promise<CliRes
       child.kill('SIGKILL');
       reject(new Error(`CLI did not exit within ${timeoutMs} ms; stdout=${stdout} stderr=${stderr}`));
     }, timeoutMs);
-    child.once('exit', (code) => {
+    // 'close', not 'exit': 'exit' may come before the last output was read.
+    child.once('close', (code) => {
       clearTimeout(timer);
-      // Let the pipes drain.
-      setImmediate(() => resolve({ code, stdout, stderr }));
+      resolve({ code, stdout, stderr });
     });
   });
 }

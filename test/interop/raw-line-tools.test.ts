@@ -5,39 +5,13 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { tempDir } from '../helpers/names.js';
+import { has, pipeThrough } from '../helpers/shell-tools.js';
 import { spawnCli, waitForOutput } from '../helpers/cli.js';
 
-function has(tool: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
-/** Runs `cmd args` with `input` on stdin; resolves with stdout (killed after 10 s). */
-function pipeThrough(cmd: string, args: readonly string[], input: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${cmd} did not finish within 10 s; stdout=${out} stderr=${err}`));
-    }, 10_000);
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve(out);
-    });
-    child.stdin.end(input);
-  });
-}
 
 const socat = has('socat');
 const nc = has('nc');

@@ -6,40 +6,14 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { tempDir } from '../helpers/names.js';
+import { has, pipeThrough } from '../helpers/shell-tools.js';
 import { spawnCli, waitForOutput } from '../helpers/cli.js';
 import { ask, exchange } from '../text/harness.js';
 
-function has(tool: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
-/** Runs `cmd args` with `input` on stdin; resolves with stdout (killed after 15 s). */
-function pipeThrough(cmd: string, args: readonly string[], input: string | Buffer): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${cmd} did not finish within 15 s; stdout=${out} stderr=${err}`));
-    }, 15_000);
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve(out);
-    });
-    child.stdin.end(input);
-  });
-}
 
 const nc = has('nc');
 const socat = has('socat');
