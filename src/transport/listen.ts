@@ -10,7 +10,7 @@ import { currentPlatform } from '../platform/detect.js';
 import { listenAbstract } from './abstract.js';
 import { discardBound } from './bind.js';
 import type { BoundServer } from './bind.js';
-import { writeDiscovery } from './discovery.js';
+import { discoveryPath, readDiscovery, writeDiscovery } from './discovery.js';
 import type { WrittenDiscovery } from './discovery.js';
 import { TransportListener } from './listener.js';
 import { listenPipe } from './pipe.js';
@@ -79,6 +79,23 @@ function bindEndpoint(options: ListenOptions, runtimeDir: string): Promise<Bound
 }
 
 /**
+ * True when the discovery file of (app, name) belongs to another live process serving another
+ * endpoint (e.g. a daemon on the default endpoint while this one was given an explicit one):
+ * that file is not ours to replace — overwriting it would send that server's `auto` clients
+ * here, and our close would then delete it. We warn and publish nothing instead.
+ */
+function heldByAnotherServer(options: ListenOptions, runtimeDir: string, endpoint: Endpoint): boolean {
+  const file = discoveryPath(runtimeDir, options.name);
+  const other = readDiscovery(file); // undefined when missing, unreadable or its pid is dead
+  if (other === undefined || other.pid === process.pid || other.endpoint === formatEndpoint(endpoint)) return false;
+  options.onWarning?.(
+    `discovery file ${file} belongs to the live server pid ${other.pid} at ${other.endpoint}; it was left alone, ` +
+      `so clients using 'auto' (and, on TCP, needing the token) will not find this server — give it another --name`,
+  );
+  return true;
+}
+
+/**
  * Binds `options.endpoint`, writes the discovery file and returns the listener.
  * Unix socket files are probed first: a stale one is reclaimed, a live server is never displaced.
  * @throws EndpointError (ERR_ENDPOINT_IN_USE, ERR_ENDPOINT_NOT_SOCKET, ERR_ENDPOINT_REMOTE,
@@ -93,7 +110,7 @@ export async function listen(options: ListenOptions): Promise<Listener> {
   const requireToken = options.requireToken ?? bound.endpoint.kind === 'tcp';
   const token = requireToken ? generateToken() : undefined;
   let discovery: WrittenDiscovery | undefined;
-  if (options.discovery ?? true) {
+  if ((options.discovery ?? true) && !heldByAnotherServer(options, runtimeDir, bound.endpoint)) {
     try {
       discovery = writeDiscovery({
         runtimeDir,

@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { discoveryPath, readDiscovery, removeDiscoveryIfOurs, writeDiscovery } from '../../src/transport/discovery.js';
 import { listen } from '../../src/transport/listen.js';
 import { tempDir } from '../helpers/names.js';
+import { ListenChild } from '../fixtures/child-process.js';
 
 function deadPid(): number {
   return Number(spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' }).stdout.trim());
@@ -14,6 +15,29 @@ function deadPid(): number {
 describe('discovery file', () => {
   const tmp = tempDir('swdisc');
   after(() => tmp.cleanup());
+
+  it("regression: a server on another endpoint never replaces (or later deletes) a live server's discovery file", async () => {
+    const child = new ListenChild({ endpoint: `unix://${path.join(tmp.dir, 'live.sock')}`, runtimeDir: tmp.dir, name: 'shared' });
+    try {
+      await child.waitFor(/^LISTENING/);
+      const file = discoveryPath(tmp.dir, 'shared');
+      const before = fs.readFileSync(file, 'utf8');
+      const warnings: string[] = [];
+      const listener = await listen({
+        endpoint: { kind: 'unix', path: path.join(tmp.dir, 'other.sock') },
+        runtimeDir: tmp.dir,
+        name: 'shared',
+        onWarning: (w) => warnings.push(w),
+      });
+      assert.equal(listener.discoveryPath, undefined, 'published nothing');
+      assert.equal(fs.readFileSync(file, 'utf8'), before, 'the live server\'s file is untouched');
+      assert.match(warnings.join('\n'), new RegExp(`live server pid ${child.pid}`));
+      await listener.close();
+      assert.equal(fs.readFileSync(file, 'utf8'), before, 'and still there after our close');
+    } finally {
+      await child.kill();
+    }
+  });
 
   it('unix listener: exact fields, no token, extra fields, mode 0600, no temp files left', async () => {
     const endpoint = { kind: 'unix', path: path.join(tmp.dir, 'd.sock') } as const;
