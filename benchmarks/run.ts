@@ -18,6 +18,7 @@ import { roundSig } from './lib/stats.js';
 import { renderSvg } from './lib/svg.js';
 import { scenarioTable } from './lib/table.js';
 import { targetVerdicts } from './impl/sidewire/targets.js';
+import { BUILD_ENV, buildSidewire } from './impl/sidewire/build.js';
 
 /** Why `impl` cannot run here (peer not installed), or undefined. */
 function unavailable(impl: ImplInfo): string | undefined {
@@ -103,6 +104,7 @@ async function main(): Promise<number> {
     console.warn(`warning: load average ${meta.loadAvg} on ${meta.cpus} CPUs: other work is running, results will be noisy`);
   }
   if (!options.impls.includes(SIDEWIRE_ID)) console.log('(no sidewire rows yet: ratios are against raw net NDJSON)');
+  else if (process.env[BUILD_ENV] === undefined) process.env[BUILD_ENV] = buildSidewire(); // measure the compiled JS users run
   const scenarios: ScenarioResult[] = [];
   for (const id of options.scenarios) {
     const result = await runScenario(scenarioInfo(id), options, pin);

@@ -30,6 +30,7 @@ export const BINARY_PREFACE: Buffer = Buffer.from([0x00, 0x53, 0x57, BINARY_VERS
 const HEADER_BYTES = 4;
 const BINARY_MAGIC = [0x00, 0x53, 0x57] as const;
 
+/** Options of a `LengthPrefixDecoder`: `onFrame` or `onFrameAt` (one of them is required) receives the frames. */
 export interface LengthPrefixDecoderOptions {
   /**
    * Max payload bytes of one frame; a longer header is a `too-large` error.
@@ -39,8 +40,16 @@ export interface LengthPrefixDecoderOptions {
   /**
    * Called once per frame, in order, with its payload: a slice of the pushed chunk when the frame
    * lies inside it (zero-copy; do not keep it if you modify the chunk), else a Buffer of its own.
+   * @default none (then `onFrameAt` is required)
    */
-  readonly onFrame: (payload: Buffer) => void;
+  readonly onFrame?: (payload: Buffer) => void;
+  /**
+   * Used instead of `onFrame` when given, without creating a slice per frame: the payload is
+   * `buffer[start, end)`, where `buffer` is the pushed chunk (do not keep it if you modify the
+   * chunk) or a Buffer of its own.
+   * @default none
+   */
+  readonly onFrameAt?: (buffer: Buffer, start: number, end: number) => void;
   /**
    * Called with `too-large` when a header announces more than `maxFrameBytes`. The stream is then
    * unrecoverable: the decoder stops, and further `push()` calls are ignored.
@@ -51,7 +60,8 @@ export interface LengthPrefixDecoderOptions {
 /** Splits a byte stream (after the preface) into length-prefixed frames. */
 export class LengthPrefixDecoder {
   private readonly max: number;
-  private readonly onFrame: (payload: Buffer) => void;
+  private readonly onFrame: ((payload: Buffer) => void) | undefined;
+  private readonly onFrameAt: ((buffer: Buffer, start: number, end: number) => void) | undefined;
   private readonly onError: (error: FrameError) => void;
   /** A header split across chunks. */
   private readonly header = Buffer.alloc(HEADER_BYTES);
@@ -65,7 +75,9 @@ export class LengthPrefixDecoder {
 
   constructor(options: LengthPrefixDecoderOptions) {
     this.max = resolveByteLimit('maxFrameBytes', options.maxFrameBytes);
+    if (options.onFrame === undefined && options.onFrameAt === undefined) throw new TypeError('LengthPrefixDecoder needs onFrame or onFrameAt');
     this.onFrame = options.onFrame;
+    this.onFrameAt = options.onFrameAt;
     this.onError = options.onError;
   }
 
@@ -94,7 +106,7 @@ export class LengthPrefixDecoder {
           if (this.frameFill < frame.length) return;
           this.frame = null;
           this.frameFill = 0;
-          this.onFrame(frame);
+          this.deliver(frame, 0, frame.length);
           continue;
         }
         let length: number;
@@ -115,9 +127,8 @@ export class LengthPrefixDecoder {
           return;
         }
         if (end - pos >= length) {
-          const payload = chunk.subarray(pos, pos + length);
           pos += length;
-          this.onFrame(payload);
+          this.deliver(chunk, pos - length, pos);
         } else {
           this.frame = Buffer.allocUnsafe(length); // fully overwritten before it is delivered
           this.frameFill = 0;
@@ -127,6 +138,11 @@ export class LengthPrefixDecoder {
       if (!this.stopped && pos < end) this.backlog = chunk.subarray(pos);
       throw err;
     }
+  }
+
+  private deliver(buffer: Buffer, start: number, end: number): void {
+    if (this.onFrameAt !== undefined) this.onFrameAt(buffer, start, end);
+    else this.onFrame!(start === 0 && end === buffer.length ? buffer : buffer.subarray(start, end));
   }
 
   private stop(length: number): void {

@@ -14,12 +14,24 @@
  *   never as BigInt that JSON.stringify would choke on.
  * - Dates use the standard timestamp extension (-1).
  * NaN and ±Infinity survive (unlike JSON).
+ *
+ * The common types are encoded and decoded by hand-written code (msgpack-encoder.ts,
+ * msgpack-decoder.ts) that produces the same bytes and values as @msgpack/msgpack, several times
+ * faster for JSON-RPC-shaped messages; @msgpack/msgpack handles the rest (Dates, extensions,
+ * malformed input and its error messages).
  */
-import { Decoder, Encoder } from '@msgpack/msgpack';
+import { Decoder } from '@msgpack/msgpack';
 import { frameError, type FrameError } from './frame-error.js';
+import { NEEDS_LIBRARY, tryDecode } from './msgpack-decoder.js';
+import { MsgpackEncoder } from './msgpack-encoder.js';
 
-const encoder = new Encoder({ ignoreUndefined: true });
+const encoder = new MsgpackEncoder();
 const decoder = new Decoder();
+/** The encoder's reusable scratch Buffer (grown as needed, dropped when it grew big). */
+const SCRATCH_BYTES = 2048;
+let scratch: Buffer = Buffer.allocUnsafe(SCRATCH_BYTES);
+/** True while `encoder` is in use (a getter inside a value may encode another value). */
+let busy = false;
 
 export type MsgpackDecodeResult = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: FrameError };
 
@@ -29,16 +41,33 @@ export type MsgpackDecodeResult = { readonly ok: true; readonly value: unknown }
  * 64-bit range, cyclic or too deeply nested structures.
  */
 export function encodeMsgpack(value: unknown): Buffer {
-  let bytes: Uint8Array;
+  if (busy) return encodeWith(new MsgpackEncoder(), Buffer.allocUnsafe(SCRATCH_BYTES), value);
+  busy = true;
   try {
-    bytes = encoder.encode(value);
-  } catch (err) {
-    const why = err instanceof Error && /call stack|too deep/i.test(err.message)
-      ? 'the value is cyclic or nested too deeply'
-      : (err as Error).message;
-    throw new TypeError(`cannot encode value as MessagePack: ${why}`, { cause: err });
+    const out = encodeWith(encoder, scratch, value);
+    scratch = encoder.buf.length > 1024 * 1024 ? Buffer.allocUnsafe(SCRATCH_BYTES) : encoder.buf;
+    return out;
+  } finally {
+    busy = false;
   }
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function encodeWith(enc: MsgpackEncoder, buf: Buffer, value: unknown): Buffer {
+  enc.begin(buf, 0);
+  try {
+    enc.write(value);
+  } catch (err) {
+    throw encodeError(err);
+  }
+  return Buffer.from(enc.buf.subarray(0, enc.pos));
+}
+
+/** The TypeError thrown for a value that cannot be encoded, wrapping the encoder's error. */
+export function encodeError(err: unknown): TypeError {
+  const why = err instanceof Error && /call stack|too deep/i.test(err.message)
+    ? 'the value is cyclic or nested too deeply'
+    : err instanceof Error ? err.message : String(err);
+  return new TypeError(`cannot encode value as MessagePack: ${why}`, { cause: err });
 }
 
 /**
@@ -46,13 +75,20 @@ export function encodeMsgpack(value: unknown): Buffer {
  * truncated data, trailing bytes and an empty payload are `{ ok: false, error: { kind: 'parse' } }`.
  */
 export function decodeMsgpack(payload: Buffer): MsgpackDecodeResult {
-  if (payload.length === 0) {
+  return decodeMsgpackAt(payload, 0, payload.length);
+}
+
+/** `decodeMsgpack` of `source[start, end)`, without slicing it (bin values are views of `source`). */
+export function decodeMsgpackAt(source: Buffer, start: number, end: number): MsgpackDecodeResult {
+  if (end <= start) {
     return { ok: false, error: frameError('parse', 'empty binary frame: expected one MessagePack value', 0) };
   }
+  const fast = tryDecode(source, start, end);
+  if (fast !== NEEDS_LIBRARY) return { ok: true, value: fast };
   try {
-    return { ok: true, value: decoder.decode(payload) };
+    return { ok: true, value: decoder.decode(start === 0 && end === source.length ? source : source.subarray(start, end)) };
   } catch (err) {
     const why = err instanceof RangeError && /call stack/i.test(err.message) ? 'nested too deeply' : (err as Error).message;
-    return { ok: false, error: frameError('parse', `binary frame is not valid MessagePack: ${why}`, payload.length) };
+    return { ok: false, error: frameError('parse', `binary frame is not valid MessagePack: ${why}`, end - start) };
   }
 }

@@ -20,7 +20,7 @@
  * Memory: the decoder keeps references to (slices of) the chunks it was given while a line is
  * incomplete, without copying them; do not modify a chunk after pushing it.
  */
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import { frameError, type FrameError } from './frame-error.js';
 import { resolveByteLimit } from './limits.js';
 
@@ -85,7 +85,28 @@ export class NdjsonDecoder {
         this.discarding = false;
         start = nl + 1;
       }
+      let tryAscii = true;
       while (start < end) {
+        // Fast path, once per chunk and as soon as no partial line is pending: when the complete
+        // lines from here on are all ASCII (the usual case), decode them with one native call and
+        // split the string (byte and character offsets are equal).
+        if (tryAscii && this.pendingBytes === 0) {
+          tryAscii = false;
+          const last = chunk.lastIndexOf(LF);
+          if (last > start && isAscii(chunk.subarray(start, last))) {
+            const text = chunk.toString('latin1', start, last);
+            const base = start;
+            for (let from = 0; ; ) {
+              const nl = text.indexOf('\n', from);
+              const to = nl === -1 ? text.length : nl;
+              start = base + to + 1; // consumed, even if a callback throws
+              this.decodeText(text, from, to);
+              if (nl === -1) break;
+              from = nl + 1;
+            }
+            continue;
+          }
+        }
         const nl = chunk.indexOf(LF, start);
         const lineStart = start;
         if (nl === -1) {
@@ -165,6 +186,25 @@ export class NdjsonDecoder {
       this.onError(frameError('encoding', 'message is not valid UTF-8', length));
       return;
     }
+    this.parse(text, length);
+  }
+
+  /** Decodes the complete ASCII line `text[from..to)` (without its `\n`): decodeLine's rules. */
+  private decodeText(text: string, from: number, to: number): void {
+    if (to > from && text.charCodeAt(to - 1) === CR) to--;
+    const length = to - from;
+    if (length > this.max) {
+      this.onError(this.tooLarge(length));
+      return;
+    }
+    if (length === 0) return;
+    const first = text.charCodeAt(from);
+    if ((first === SPACE || first === TAB || first === CR) && isBlankText(text, from, to)) return;
+    this.parse(text.slice(from, to), length); // ASCII is valid UTF-8
+  }
+
+  /** Parses one line of `length` bytes and delivers the value or a parse error. */
+  private parse(text: string, length: number): void {
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -182,6 +222,15 @@ export class NdjsonDecoder {
       bytes,
     );
   }
+}
+
+/** True when `text[start..end)` is only spaces, tabs and carriage returns. */
+function isBlankText(text: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== SPACE && c !== TAB && c !== CR) return false;
+  }
+  return true;
 }
 
 /** True when `buf[start..end)` is only spaces, tabs and carriage returns. */

@@ -3,11 +3,11 @@
  * `[u32 big-endian length][MessagePack payload]` over a net.Socket, each payload one JSON-RPC
  * message (or batch) exactly as in JSON mode. Buffers inside messages travel as MessagePack `bin`.
  *
- * Writes go through the same `SocketWriter` as JSON mode (coalesced once per event-loop turn,
- * high-water mark, slow-consumer policy). A large frame (>= 64 KiB) is handed to the socket on its
- * own, so it is never copied into a coalesced chunk; a message holding large Buffers is written as
- * several Buffers (one corked write) with those Buffers uncopied (`encodeMessageParts`), under the
- * same high-water mark, slow-consumer policy and read pausing.
+ * Writes go through a `BinaryWriter` (binary-writer.ts): frames are encoded straight into one
+ * batch Buffer written once per event-loop turn, with the same high-water mark, slow-consumer
+ * policy and read pausing as JSON mode's SocketWriter. A large frame (>= 64 KiB) is written at once
+ * without a copy into a batch; Buffers of 64 KiB or more inside a message are written from the
+ * caller's memory (one corked write of the frame's pieces), never copied.
  *
  * A frame whose header announces more than `maxMessageBytes` is rejected from the header alone
  * (nothing is allocated for it): the stream reports `too-large` (the server answers -32004), then
@@ -17,18 +17,14 @@
 import type { Socket } from 'node:net';
 import { BINARY_PREFACE, LengthPrefixDecoder } from '../framing/length-prefix.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../framing/limits.js';
-import { decodeMsgpack } from '../framing/msgpack.js';
-import { socketMeter } from '../observability/socket-meter.js';
-import type { TrafficMeter } from '../observability/traffic-meter.js';
-import { encodeMessageFrame, encodeMessageParts } from './binary-codec.js';
+import { decodeMsgpackAt } from '../framing/msgpack.js';
+import { encodeMessageFrame } from './binary-codec.js';
 import { PeerPrefaceReader } from './binary-preface.js';
 import type { MessagePriority, MessageStream, MessageStreamHandlers, SendOutcome } from './message-stream.js';
 import { PreparedMessage } from './prepared-message.js';
-import { DEFAULT_HIGH_WATER_MARK, SocketWriter, type SlowConsumerPolicy } from './socket-writer.js';
+import { BinaryWriter } from './binary-writer.js';
+import type { SlowConsumerPolicy } from './socket-writer.js';
 import { realTimers, type TimerHandle, type Timers } from './timers.js';
-
-/** Frames at least this big are written on their own instead of being coalesced (no copy). */
-const LARGE_FRAME_BYTES = 64 * 1024;
 
 export interface BinaryStreamOptions {
   /**
@@ -80,7 +76,7 @@ export class BinaryStream implements MessageStream {
   readonly mode = 'binary' as const;
   private readonly socket: Socket;
   private readonly options: BinaryStreamOptions;
-  private readonly writer: SocketWriter;
+  private readonly writer: BinaryWriter;
   private readonly timers: Timers;
   private handlers: MessageStreamHandlers | undefined;
   private open = true;
@@ -90,34 +86,21 @@ export class BinaryStream implements MessageStream {
   private preface: PeerPrefaceState;
   private problem: string | undefined;
   private received = 0;
-  /** Events with large binary values dropped here (the writer counts the others). */
-  private droppedParts = 0;
-  /** Over the high-water mark per the writer / after writing a multi-part frame ourselves. */
+  /** Over the high-water mark per the writer: reading from the peer is paused. */
   private writerOver = false;
-  private partsOver = false;
-  private readonly hwm: number;
-  /** Counts outgoing multi-part frames when the server has metrics on (the writer counts the rest). */
-  private readonly meter: TrafficMeter | undefined;
 
   constructor(socket: Socket, options: BinaryStreamOptions = {}) {
     this.socket = socket;
     this.options = options;
     this.timers = options.timers ?? realTimers;
-    this.hwm = options.highWaterMarkBytes ?? DEFAULT_HIGH_WATER_MARK;
     this.preface = options.expectPreface === true ? 'waiting' : 'not-expected';
-    this.writer = new SocketWriter(socket, {
+    this.writer = new BinaryWriter(socket, {
       ...(options.highWaterMarkBytes === undefined ? {} : { highWaterMarkBytes: options.highWaterMarkBytes }),
       ...(options.slowConsumer === undefined ? {} : { slowConsumer: options.slowConsumer }),
       onPressure: (over) => {
         this.writerOver = over;
         this.applyPressure();
       },
-    });
-    this.meter = socketMeter(socket);
-    socket.on('drain', () => {
-      if (!this.partsOver) return;
-      this.partsOver = this.writer.bufferedBytes > this.hwm;
-      this.applyPressure();
     });
     socket.on('error', (err) => {
       this.lastError = err;
@@ -135,7 +118,7 @@ export class BinaryStream implements MessageStream {
   }
 
   get droppedEvents(): number {
-    return this.writer.droppedEvents + this.droppedParts;
+    return this.writer.droppedEvents;
   }
 
   /** The peer's preface: `waiting` until it arrived (client side), `received` after. */
@@ -158,9 +141,9 @@ export class BinaryStream implements MessageStream {
     this.handlers = handlers;
     const decoder = new LengthPrefixDecoder({
       maxFrameBytes: this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
-      onFrame: (payload) => {
+      onFrameAt: (buffer, start, end) => {
         if (!this.open) return;
-        const decoded = decodeMsgpack(payload);
+        const decoded = decodeMsgpackAt(buffer, start, end);
         if (decoded.ok) handlers.onMessage(decoded.value);
         else handlers.onFrameError(decoded.error);
       },
@@ -220,53 +203,18 @@ export class BinaryStream implements MessageStream {
 
   send(message: object | PreparedMessage, priority: MessagePriority = 'reply'): SendOutcome {
     if (!this.isOpen) return 'closed';
-    let frame: Buffer | Buffer[];
     try {
-      frame = message instanceof PreparedMessage ? message.encoded('binary', encodeMessageFrame) : encodeMessageParts(message);
+      if (message instanceof PreparedMessage) return this.writer.writeFrame(message.encoded('binary', encodeMessageFrame), priority);
+      return this.writer.writeMessage(message, priority);
     } catch (err) {
-      throw new TypeError(`message cannot be encoded as MessagePack: ${err instanceof Error ? err.message : String(err)}`);
+      if (!(err instanceof TypeError)) throw err;
+      throw new TypeError(`message cannot be encoded as MessagePack: ${err.message}`, { cause: err });
     }
-    if (Array.isArray(frame)) return this.sendParts(frame, priority);
-    if (frame.length < LARGE_FRAME_BYTES) return this.writer.write(frame, priority);
-    // Write what is queued, then this frame alone: the socket gets it without a concat copy.
-    this.writer.flush();
-    const outcome = this.writer.write(frame, priority);
-    if (outcome === 'queued') this.writer.flush();
-    return outcome;
-  }
-
-  /**
-   * Writes a frame made of several Buffers (large binary values uncopied) right after what is
-   * queued, as one corked write. Events obey the same high-water mark and slow-consumer policy as
-   * the writer's, and reading from the peer pauses while the socket holds more than the mark.
-   */
-  private sendParts(parts: readonly Buffer[], priority: MessagePriority): SendOutcome {
-    if (!this.socket.writable) return 'closed';
-    const size = parts.reduce((n, p) => n + p.length, 0);
-    if (priority === 'event' && this.writer.bufferedBytes + size > this.hwm) {
-      if (this.options.slowConsumer === 'disconnect') {
-        this.socket.destroy(new Error(`slow consumer: more than ${this.hwm} bytes buffered`));
-        return 'closed';
-      }
-      this.droppedParts++;
-      this.meter?.eventDropped();
-      return 'dropped';
-    }
-    this.writer.flush();
-    this.socket.cork();
-    for (const part of parts) this.socket.write(part);
-    this.socket.uncork();
-    this.meter?.sent(size);
-    if (this.writer.bufferedBytes > this.hwm) {
-      this.partsOver = true;
-      this.applyPressure();
-    }
-    return 'queued';
   }
 
   /** Stops reading requests from a peer that does not read its replies; resumes once it does. */
   private applyPressure(): void {
-    if (this.writerOver || this.partsOver) this.socket.pause();
+    if (this.writerOver) this.socket.pause();
     else if (this.open) this.socket.resume();
   }
 

@@ -288,6 +288,12 @@ export class Client<S extends ServiceShape = UntypedService> extends EventEmitte
     if (blocked !== undefined) return Promise.reject(blocked);
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(signal.reason ?? new DOMException('The operation was aborted', 'AbortError'));
+    const session = this.session;
+    if (options?.idempotent !== true && this.state === 'ready' && session?.isOpen === true) {
+      // The hot path: ready and nothing to retry, so the session's promise is the call's (no queue entry).
+      const timeoutMs = options?.timeoutMs ?? this.callTimeout();
+      return session.request(method, params, { timeoutMs: timeoutMs > 0 ? timeoutMs : 0, signal });
+    }
     return new Promise((resolve, reject) => {
       const entry: PendingCall = {
         kind: 'call',

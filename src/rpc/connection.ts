@@ -4,7 +4,7 @@
  * `MessageStream`, so it works the same for every wire mode.
  */
 import type { ClientInfo, HelloClientInfo } from './client-info.js';
-import { validateParams, type MethodTable, type RequestContext } from './dispatch.js';
+import { validateParams, type MethodEntry, type MethodTable } from './dispatch.js';
 import {
   errorMessage,
   idKey,
@@ -19,6 +19,8 @@ import {
 import type { MessageStream, SendOutcome, StreamCloseInfo, StreamFrameError } from './message-stream.js';
 import { ErrorCodes, ResponseError } from './response-error.js';
 import { LazyAbort } from './lazy-abort.js';
+import { IdTable } from './id-table.js';
+import { LazyNotificationContext, LazyRequestContext } from './request-context.js';
 import type { ResolvedLimits } from './server-options.js';
 import type { TimerHandle, Timers } from './timers.js';
 import { anyTopicMatches } from './topics.js';
@@ -62,7 +64,9 @@ export class Connection {
   client: HelloClientInfo | undefined;
   private readonly host: ConnectionHost;
   private readonly subs = new Set<string>();
-  private readonly inflight = new Map<string, InFlight>();
+  private readonly inflight = new IdTable<string, InFlight>(); // a renewed Map: see id-table.ts
+  /** The hot-path request whose synchronous handler is running right now; not in `inflight` (see runPlain). */
+  private running: InFlight | undefined;
   private pendingReplies = 0;
   private idleWaiters: Array<() => void> = [];
   private idleTimer: TimerHandle | undefined;
@@ -107,7 +111,7 @@ export class Connection {
       authenticated: this.authenticated,
       client: this.client,
       subscriptions: [...this.subs],
-      inFlight: this.inflight.size,
+      inFlight: this.inflight.size + (this.running === undefined ? 0 : 1),
       droppedEvents: this.stream.droppedEvents,
       bufferedBytes: this.stream.bufferedBytes,
     };
@@ -143,7 +147,8 @@ export class Connection {
 
   /** Settles every request in flight with `code`/`message` and aborts its handler. */
   abortAll(code: number, message: string): void {
-    for (const [, entry] of this.inflight) {
+    const entries = this.running === undefined ? this.inflight.values() : [...this.inflight.values(), this.running];
+    for (const entry of entries) {
       entry.controller.abort(new ResponseError(code, message));
       entry.finish(errorMessage(null, { code, message }));
     }
@@ -219,25 +224,39 @@ export class Connection {
       }));
       return;
     }
-    this.track(this.handleOne(value).then((r) => {
-      if (r !== undefined) this.reply(r);
-    }));
+    const reply = this.handleOne(value);
+    if (reply instanceof Promise) {
+      this.track(reply.then((r) => {
+        if (r !== undefined) this.reply(r);
+      }));
+    } else if (reply !== undefined) {
+      this.reply(reply);
+    }
   }
 
   /** Counts a pending reply until `work` settles (for whenIdle). */
   private track(work: Promise<void>): void {
     this.pendingReplies++;
-    void work.finally(() => {
+    const settled = (): void => {
       this.pendingReplies--;
       if (this.pendingReplies === 0) {
         const waiters = this.idleWaiters;
         this.idleWaiters = [];
         for (const w of waiters) w();
       }
+    };
+    // Like `finally` (a rejection still surfaces), with fewer promises per message.
+    void work.then(settled, (err: unknown) => {
+      settled();
+      throw err;
     });
   }
 
-  private async handleOne(value: unknown): Promise<ResponseMessage | undefined> {
+  /**
+   * Handles one message; returns its reply, a promise of it while a handler runs, or undefined.
+   * Not async on purpose: an async wrapper costs a promise and extra ticks per message.
+   */
+  private handleOne(value: unknown): Promise<ResponseMessage | undefined> | ResponseMessage | undefined {
     const parsed = parseMessage(value);
     switch (parsed.kind) {
       case 'invalid':
@@ -245,8 +264,7 @@ export class Connection {
       case 'response':
         return undefined; // this server sends no requests; stray responses are ignored
       case 'notification':
-        await this.handleNotification(parsed.message);
-        return undefined;
+        return this.handleNotification(parsed.message);
       case 'request':
         return this.handleRequest(parsed.message);
     }
@@ -264,6 +282,10 @@ export class Connection {
     }
     const key = idKey(req.id);
     if (this.inflight.has(key)) return fail(ErrorCodes.InvalidRequest, `invalid request: id ${JSON.stringify(req.id)} is already in flight`);
+    if (requestTimeoutMs <= 0 && !requestTraceActive()) {
+      const plain = this.plainMethod(req.method);
+      if (plain !== undefined) return this.runPlain(req, key, plain);
+    }
 
     return new Promise<ResponseMessage>((resolve) => {
       const controller = new LazyAbort();
@@ -301,6 +323,64 @@ export class Connection {
     });
   }
 
+  /** A user method without a params schema (nothing asynchronous before its handler), or undefined. */
+  private plainMethod(name: string): MethodEntry | undefined {
+    if (name.startsWith('$/')) return undefined;
+    const entry = this.host.methods.method(name);
+    return entry !== undefined && entry.params === undefined ? entry : undefined;
+  }
+
+  /**
+   * The hot path of handleRequest, for a plain method without request timeout or tracing: the
+   * same steps, but a handler that returns a value (or throws) is answered at once, without a
+   * promise per request; a promise it returns is awaited as usual. A synchronous handler ends
+   * before another message is read, so the request enters `inflight` (a Map, and churning a Map
+   * per request is costly for the garbage collector) only when its handler returned a promise;
+   * while the handler runs it is `running`.
+   */
+  private runPlain(req: RequestMessage, key: string, method: MethodEntry): Promise<ResponseMessage> | ResponseMessage {
+    let response: ResponseMessage | undefined;
+    let deliver: ((response: ResponseMessage) => void) | undefined;
+    const controller = new LazyAbort();
+    const entry: InFlight = {
+      controller,
+      finish: (r) => {
+        if (response !== undefined) return;
+        response = r.id === req.id ? r : { ...r, id: req.id };
+        this.inflight.delete(key);
+        this.host.observer?.requestDone(this.clientId, req.method, req.id, started, r);
+        deliver?.(response);
+      },
+    };
+    const started = this.host.observer?.requestStarted() ?? 0;
+    let value: unknown;
+    this.running = entry;
+    try {
+      value = method.handler(req.params, new LazyRequestContext(this, controller, req.method, req.id));
+    } catch (err) {
+      this.running = undefined;
+      if (response === undefined) entry.finish(errorMessage(req.id, this.errorFor(err, req.method)));
+      return response as ResponseMessage; // set by finish (now, or already when aborted meanwhile)
+    }
+    this.running = undefined;
+    if (!isThenable(value)) {
+      entry.finish(resultMessage(req.id, value)); // no-op when the request was already finished (aborted)
+      return response as ResponseMessage;
+    }
+    if (response === undefined) this.inflight.set(key, entry);
+    const later = new Promise<ResponseMessage>((resolve) => {
+      deliver = resolve;
+    });
+    // Handlers are attached even when the request already finished, so a late rejection is not unhandled.
+    Promise.resolve(value).then(
+      (result) => entry.finish(resultMessage(req.id, result)),
+      (err: unknown) => {
+        if (response === undefined) entry.finish(errorMessage(req.id, this.errorFor(err, req.method)));
+      },
+    );
+    return response ?? later;
+  }
+
   private async execute(method: string, params: unknown, id: MessageId | undefined, abort: LazyAbort): Promise<unknown> {
     if (method.startsWith('$/')) {
       const reserved = this.host.reserved(method);
@@ -309,39 +389,48 @@ export class Connection {
     }
     const entry = this.host.methods.method(method);
     if (entry === undefined) throw new ResponseError(ErrorCodes.MethodNotFound, `method not found: ${method}`);
-    const value = await validateParams(entry, params);
-    const snapshot = (): ClientInfo => this.info();
-    const ctx: RequestContext = {
-      clientId: this.clientId,
-      get signal() {
-        return abort.signal; // created only when a handler asks
-      },
-      get connection() {
-        return snapshot(); // built only when a handler asks
-      },
-      method,
-      id,
-    };
-    return entry.handler(value, ctx);
+    // No schema: no extra promise and await per request (the hot path).
+    const value = entry.params === undefined ? params : await validateParams(entry, params);
+    return entry.handler(value, new LazyRequestContext(this, abort, method, id));
   }
 
-  private async handleNotification(n: NotificationMessage): Promise<void> {
+  /**
+   * Runs a notification's handler. Returns undefined when it finished synchronously (most do: no
+   * promise is made per notification), else a promise that settles when it is done.
+   */
+  private handleNotification(n: NotificationMessage): Promise<undefined> | undefined {
     if (n.method === '$/cancel') {
       this.cancel(n.params);
-      return;
+      return undefined;
     }
-    if (!this.authenticated || n.method.startsWith('$/')) return;
+    if (!this.authenticated || n.method.startsWith('$/')) return undefined;
     try {
       const handler = this.host.methods.notification(n.method);
       if (handler !== undefined) {
-        await handler(n.params, { clientId: this.clientId, connection: this.info(), method: n.method });
+        const done = handler(n.params, new LazyNotificationContext(this, n.method));
+        if (done !== undefined) return this.notificationSettled(n.method, done);
       } else if (this.host.methods.method(n.method) !== undefined) {
         // A notification to a request method runs it and discards the result.
-        await this.execute(n.method, n.params, undefined, new LazyAbort());
+        return this.notificationSettled(n.method, this.execute(n.method, n.params, undefined, new LazyAbort()));
       }
     } catch (err) {
-      if (!(err instanceof ResponseError)) this.host.reportError(err, { clientId: this.clientId, method: n.method });
+      this.notificationFailed(n.method, err);
     }
+    return undefined;
+  }
+
+  /** Waits for an asynchronous notification handler; its failure is reported, never replied. */
+  private async notificationSettled(method: string, done: unknown): Promise<undefined> {
+    try {
+      await done;
+    } catch (err) {
+      this.notificationFailed(method, err);
+    }
+    return undefined;
+  }
+
+  private notificationFailed(method: string, err: unknown): void {
+    if (!(err instanceof ResponseError)) this.host.reportError(err, { clientId: this.clientId, method });
   }
 
   private cancel(params: unknown): void {
@@ -378,6 +467,10 @@ export class Connection {
       this.stream.send(responses.map((r) => (encodable(r) ? r : unencodable(r))));
     }
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
 function encodable(value: unknown): boolean {

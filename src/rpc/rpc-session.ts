@@ -7,6 +7,7 @@ import { ConnectionError, TimeoutError, type SidewireError } from '../errors.js'
 import { notificationMessage, parseMessage, requestMessage, type ResponseMessage } from './message.js';
 import type { MessageStream, StreamCloseInfo, StreamFrameError } from './message-stream.js';
 import { ErrorCodes, ResponseError } from './response-error.js';
+import { IdTable } from './id-table.js';
 import type { TimerHandle, Timers } from './timers.js';
 
 export interface RequestOptions {
@@ -36,7 +37,7 @@ export class RpcSession {
   private readonly handlers: SessionHandlers;
   private readonly timers: Timers;
   private readonly describeEndpoint: string;
-  private readonly pending = new Map<number, Pending>();
+  private readonly pending = new IdTable<number, Pending>(); // a renewed Map: see id-table.ts
   private nextId = 1;
   private closedBy: 'local' | undefined;
   private lastPeerError: ResponseError | undefined;
@@ -77,6 +78,7 @@ export class RpcSession {
     if (signal?.aborted) return Promise.reject(abortReason(signal));
     if (!this.stream.isOpen) return Promise.reject(this.closedError(method));
     const id = this.nextId++;
+    if (signal === undefined && !(timeoutMs > 0)) return this.plainRequest(id, method, params);
     return new Promise<unknown>((resolve, reject) => {
       let timer: TimerHandle | undefined;
       const cleanup = (): void => {
@@ -114,6 +116,19 @@ export class RpcSession {
     });
   }
 
+  /** A request without timeout or signal (the hot path): no timer, no listener, no closures of its own. */
+  private plainRequest(id: number, method: string, params: unknown): Promise<unknown> {
+    return new Promise<unknown>((resolve, reject) => {
+      this.pending.set(id, { method, resolve, reject });
+      try {
+        this.stream.send(requestMessage(id, method, params));
+      } catch (err) {
+        this.pending.delete(id);
+        reject(new TypeError(`cannot send '${method}': ${err instanceof Error ? err.message : String(err)}`));
+      }
+    });
+  }
+
   /** Sends a notification (fire and forget). */
   notify(method: string, params: unknown): void {
     if (!this.stream.isOpen) throw this.closedError(method);
@@ -137,6 +152,7 @@ export class RpcSession {
 
   private rejectAll(make: (p: Pending) => unknown): void {
     for (const p of [...this.pending.values()]) p.reject(make(p));
+    this.pending.clear(); // plain requests do not remove themselves
   }
 
   private closedError(method?: string): SidewireError {
@@ -161,20 +177,26 @@ export class RpcSession {
   }
 
   private onMessage(value: unknown): void {
-    const items = Array.isArray(value) ? value : [value];
-    for (const item of items) {
-      const parsed = parseMessage(item);
-      if (parsed.kind === 'response') this.onResponse(parsed.message);
-      else if (parsed.kind === 'notification') this.handlers.onNotification(parsed.message.method, parsed.message.params);
-      else if (parsed.kind === 'request') {
-        // This client serves no methods.
-        this.trySend({ jsonrpc: '2.0', id: parsed.message.id, error: { code: ErrorCodes.MethodNotFound, message: 'method not found: clients serve no methods' } });
-      }
+    if (!Array.isArray(value)) {
+      this.onItem(value); // no array per message
+      return;
+    }
+    for (const item of value) this.onItem(item);
+  }
+
+  private onItem(item: unknown): void {
+    const parsed = parseMessage(item);
+    if (parsed.kind === 'response') this.onResponse(parsed.message);
+    else if (parsed.kind === 'notification') this.handlers.onNotification(parsed.message.method, parsed.message.params);
+    else if (parsed.kind === 'request') {
+      // This client serves no methods.
+      this.trySend({ jsonrpc: '2.0', id: parsed.message.id, error: { code: ErrorCodes.MethodNotFound, message: 'method not found: clients serve no methods' } });
     }
   }
 
   private onResponse(response: ResponseMessage): void {
     const p = typeof response.id === 'number' ? this.pending.get(response.id) : undefined;
+    if (p !== undefined) this.pending.delete(response.id as number); // before settling: plain requests do not remove themselves
     if ('error' in response) {
       const error = ResponseError.fromObject(response.error);
       if (p !== undefined) p.reject(error);

@@ -1,6 +1,8 @@
 /**
  * Coalesced, bounded writes to a socket. Everything queued in one event-loop turn goes out with
- * one `socket.write`. Memory is bounded by a high-water mark: above it, `event` messages are
+ * one `socket.write`, or as soon as 64 KiB are queued (like the binary writer's slab), so a burst
+ * of sends reaches the socket, and its `drain` backpressure, without waiting for the turn to end.
+ * Memory is bounded by a high-water mark: above it, `event` messages are
  * dropped (and counted) or the peer is disconnected, per the slow-consumer policy, and the owner
  * is told to stop reading from the peer until the socket drains.
  */
@@ -27,6 +29,9 @@ export interface SocketWriterOptions {
   /** Called when the buffer crosses the high-water mark (`true`) and when it drained (`false`). */
   readonly onPressure?: (over: boolean) => void;
 }
+
+/** Queued bytes that are written at once instead of at the end of the event-loop turn. */
+const BATCH_BYTES = 64 * 1024;
 
 /** Default high-water mark: 8 MiB. */
 export const DEFAULT_HIGH_WATER_MARK = 8 * 1024 * 1024;
@@ -80,7 +85,9 @@ export class SocketWriter {
     this.pending.push(chunk);
     this.pendingBytes += size;
     this.meter?.sent(size);
-    if (!this.scheduled) {
+    if (this.pendingBytes >= BATCH_BYTES) {
+      this.writeOut(); // a full batch goes out now; a scheduled flush finds the rest
+    } else if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.flush());
     }
@@ -91,6 +98,10 @@ export class SocketWriter {
   /** Writes everything queued now. */
   flush(): void {
     this.scheduled = false;
+    this.writeOut();
+  }
+
+  private writeOut(): void {
     if (this.pending.length === 0) return;
     const chunks = this.pending;
     this.pending = [];

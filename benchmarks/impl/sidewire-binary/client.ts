@@ -8,11 +8,14 @@
  * Backpressure: `notify()` queues into sidewire's coalescing writer, which flushes once per
  * event-loop turn. Every 256 KiB queued, the client yields one turn (so the batch is written) and
  * then waits for the socket's `drain` when its buffer is full, like the raw clients.
+ *
+ * sidewire itself is the compiled build when the orchestrator made one (../sidewire/load.ts).
  */
 import type { Socket } from 'node:net';
-import { connect as connectSidewire, connectTransport, type Client } from '../../../src/index.js';
+import type { Client } from '../../../src/index.js';
 import { DrainWaiter } from '../../lib/drain.js';
 import type { BenchClient, EndpointOptions, Payload, ServerCounters } from '../../lib/protocol.js';
+import { loadSidewire } from '../sidewire/load.js';
 
 /** Bytes queued between two yields to the event loop. */
 const YIELD_BYTES = 256 * 1024;
@@ -65,6 +68,7 @@ class SidewireBinaryClient implements BenchClient {
 }
 
 export async function connect(options: EndpointOptions): Promise<BenchClient> {
+  const { connect: connectSidewire, connectTransport } = await loadSidewire();
   let socket: Socket | undefined;
   const client = await connectSidewire({
     endpoint: `unix://${options.socketPath}`,

@@ -8,14 +8,17 @@
  * and a timer per call is measurable at these rates. Backpressure for `notify()`: see
  * backpressure.ts.
  *
+ * sidewire itself is the compiled build when the orchestrator made one (load.ts).
+ *
  * `ownScenarios.metrics` is scenario (e): the inflight workload against a server with metrics off
  * and one with metrics on, in the same server process (see server.ts), alternating.
  */
 import type { Socket } from 'node:net';
-import { connect as connectSidewire, connectTransport, type Client } from '../../../src/index.js';
+import type { Client } from '../../../src/index.js';
 import type { BenchClient, EndpointOptions, OwnScenario, Payload, ServerCounters } from '../../lib/protocol.js';
 import { runMetricsScenario, type ControlClient } from './metrics-scenario.js';
 import { YieldingBackpressure } from './backpressure.js';
+import { loadSidewire } from './load.js';
 
 /** Bytes a notification adds around its payload on the wire (`{"jsonrpc":"2.0","method":"n","params":{"d":"…"}}\n`). */
 const NOTIFY_OVERHEAD = 48;
@@ -63,6 +66,7 @@ class SidewireJsonClient implements ControlClient {
 
 /** Connects a JSON-mode sidewire client to the server at `socketPath`. */
 export async function connectJson(options: EndpointOptions): Promise<SidewireJsonClient> {
+  const { connect: connectSidewire, connectTransport } = await loadSidewire();
   let socket: Socket | undefined;
   const client = await connectSidewire({
     endpoint: `unix://${options.socketPath}`,

@@ -5,11 +5,14 @@
  * For the `metrics` scenario (e) the method `bench.metricsEndpoint` starts, once, a second server
  * in this process with `metrics: true` on a sibling socket (`m.sock`) and returns its path; the
  * first server keeps metrics off. Both serve the same handlers, so the client can alternate
- * between them and only the metrics differ.
+ * between them and only the metrics differ; `bench.cpu` returns the process's CPU time (µs).
+ *
+ * sidewire itself is the compiled build when the orchestrator made one (load.ts).
  */
 import { dirname, join } from 'node:path';
-import { serve, type Server } from '../../../src/index.js';
+import type { Server } from '../../../src/index.js';
 import type { BenchServer, EndpointOptions } from '../../lib/protocol.js';
+import { loadSidewire } from './load.js';
 
 interface Counters {
   notifications: number;
@@ -23,6 +26,7 @@ interface Params {
 
 /** Starts one sidewire server on `socketPath` with the benchmark's handlers. */
 export async function startSidewire(socketPath: string, metrics: boolean, counters: Counters): Promise<Server> {
+  const { serve } = await loadSidewire();
   const server = await serve({
     app: 'bench',
     endpoint: `unix://${socketPath}`,
@@ -33,6 +37,10 @@ export async function startSidewire(socketPath: string, metrics: boolean, counte
   });
   server.method('echo', (params) => params);
   server.method('sync', () => ({ n: counters.notifications, bytes: counters.blobBytes }));
+  server.method('bench.cpu', () => {
+    const u = process.cpuUsage(); // the whole process: both servers of scenario (e) live in it
+    return u.user + u.system;
+  });
   server.onNotification('n', () => {
     counters.notifications++;
   });

@@ -1,0 +1,382 @@
+/**
+ * A hand-written MessagePack encoder for the values JSON-RPC messages hold (plain objects, arrays,
+ * strings, numbers, booleans, null, Buffers and other ArrayBuffer views). It writes the same bytes
+ * as @msgpack/msgpack's `Encoder({ ignoreUndefined: true })` (the smallest header for every length
+ * and integer, float 64 for non-integers, `undefined` left out of objects and nil in arrays), but
+ * straight into a caller's Buffer at an offset, so a binary-mode writer encodes frames in place
+ * in its outgoing batch: no scratch buffer, no copy, no allocation per message.
+ *
+ * Anything else (Dates, `ExtData`, BigInts, symbols, functions) is handed to @msgpack/msgpack for
+ * that value, so extensions (the timestamp for Dates) and error messages stay exactly its own.
+ *
+ * Zero-copy: with `zeroCopyMinBytes` set, a binary value at least that big is not copied. Only its
+ * `bin 32` header is written; the value is recorded as a hole (where it goes and the bytes, as a
+ * Buffer view of the caller's memory) and the owner writes the frame as pieces around the holes.
+ */
+import { Encoder, ExtData } from '@msgpack/msgpack';
+
+/** Nesting deeper than this is refused (the library's default, and what catches cycles). */
+export const MAX_ENCODE_DEPTH = 100;
+
+/** Strings up to this many UTF-16 units are written by a JavaScript loop when all ASCII. */
+const SHORT_STRING = 48;
+/** Longer strings are measured (Buffer.byteLength) before they are written, not over-reserved 3×. */
+const LONG_STRING = 4096;
+
+const fallback = new Encoder({ ignoreUndefined: true });
+/** Called with `.call` inside for-in, which V8 optimizes to a map check. */
+const hasOwnProperty = Object.prototype.hasOwnProperty;
+
+/** Encodes into a growable Buffer; see the file comment. Not re-entrant. */
+export class MsgpackEncoder {
+  /** The Buffer being written (replaced by a bigger one when the value does not fit). */
+  buf: Buffer = Buffer.alloc(0);
+  /** Next byte to write. */
+  pos = 0;
+  /** Start of the value being encoded: bytes before it are not moved when the Buffer grows. */
+  base = 0;
+  /** Offsets in `buf` where a zero-copy value's bytes go (right after its header), in order. */
+  holeAt: number[] = [];
+  /** The zero-copy values, parallel to `holeAt`. */
+  holeValue: Buffer[] = [];
+  /** Bytes of the zero-copy values. */
+  holeBytes = 0;
+  /** Binary values at least this big become holes (Infinity: always copied). */
+  zeroCopyMinBytes = Infinity;
+  /** Smallest Buffer allocated when growing. */
+  minGrowBytes = 4096;
+
+  /** Starts a value at `pos` of `buf` (which may be replaced by a bigger copy while encoding). */
+  begin(buf: Buffer, pos: number): void {
+    this.buf = buf;
+    this.pos = pos;
+    this.base = pos;
+    if (this.holeAt.length > 0) {
+      this.holeAt = [];
+      this.holeValue = [];
+    }
+    this.holeBytes = 0;
+  }
+
+  /** Makes room for `n` more bytes. */
+  ensure(n: number): void {
+    if (this.pos + n > this.buf.length) this.grow(n);
+  }
+
+  /**
+   * Moves the value written so far (from `base`) to the start of a new Buffer with room for `n`
+   * more bytes and at least double the size; the old Buffer's bytes before `base` stay where they are.
+   */
+  private grow(n: number): void {
+    const used = this.pos - this.base;
+    const next = Buffer.allocUnsafe(Math.max(this.minGrowBytes, 2 * (used + n)));
+    this.buf.copy(next, 0, this.base, this.pos);
+    const shift = this.base;
+    for (let i = 0; i < this.holeAt.length; i++) this.holeAt[i]! -= shift;
+    this.buf = next;
+    this.pos = used;
+    this.base = 0;
+  }
+
+  /** Writes one value. @throws Error like @msgpack/msgpack for values it cannot encode */
+  write(value: unknown, depth = 1): void {
+    if (depth > MAX_ENCODE_DEPTH) throw new Error(`Too deep objects in depth ${depth}`);
+    if (typeof value === 'string') {
+      this.writeString(value);
+    } else if (typeof value === 'number') {
+      this.writeNumber(value);
+    } else if (typeof value === 'object' && value !== null) {
+      if (Object.getPrototypeOf(value) === Object.prototype) this.writeMap(value as Record<string, unknown>, depth);
+      else if (value instanceof Uint8Array || ArrayBuffer.isView(value)) this.writeBinary(value);
+      else if (Array.isArray(value)) this.writeArray(value, depth);
+      else if (value instanceof Date || value instanceof ExtData) this.writeFallback(value); // the timestamp extension, or as is
+      else this.writeMap(value as Record<string, unknown>, depth); // class instances, null-prototype objects: their own keys
+    } else if (value === null || value === undefined) {
+      this.ensure(1);
+      this.buf[this.pos++] = 0xc0;
+    } else if (typeof value === 'boolean') {
+      this.ensure(1);
+      this.buf[this.pos++] = value ? 0xc3 : 0xc2;
+    } else {
+      this.writeFallback(value); // bigint, symbol, function: the library's error
+    }
+  }
+
+  /** A string as fixstr / str 8 / 16 / 32 of its UTF-8 bytes. */
+  writeString(s: string): void {
+    const n = s.length;
+    if (n <= SHORT_STRING) {
+      this.ensure(2 + n);
+      const buf = this.buf;
+      const head = this.pos;
+      let p = head + (n < 32 ? 1 : 2);
+      for (let i = 0; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) return this.writeLongString(s);
+        buf[p++] = c;
+      }
+      if (n < 32) {
+        buf[head] = 0xa0 | n;
+      } else {
+        buf[head] = 0xd9;
+        buf[head + 1] = n;
+      }
+      this.pos = p;
+      return;
+    }
+    this.writeLongString(s);
+  }
+
+  /** A map key: the JSON-RPC envelope's own keys are written from constants. */
+  private writeKey(key: string): void {
+    // Property names are internalized strings: these compares are pointer compares.
+    if (key === 'id') this.writeConstant(KEY_ID);
+    else if (key === 'method') this.writeConstant(KEY_METHOD);
+    else if (key === 'params') this.writeConstant(KEY_PARAMS);
+    else if (key === 'result') this.writeConstant(KEY_RESULT);
+    else this.writeString(key);
+  }
+
+  /** Writes pre-encoded bytes (a few). */
+  private writeConstant(bytes: Uint8Array): void {
+    const n = bytes.length;
+    this.ensure(n);
+    const buf = this.buf;
+    const p = this.pos;
+    for (let i = 0; i < n; i++) buf[p + i] = bytes[i]!;
+    this.pos = p + n;
+  }
+
+  /**
+   * Any string. Up to LONG_STRING units: written by Buffer#write after a header sized for its
+   * length, moved when its UTF-8 bytes need a bigger header; longer: measured first.
+   */
+  private writeLongString(s: string): void {
+    if (s.length > LONG_STRING) {
+      const bytes = Buffer.byteLength(s);
+      this.ensure(5 + bytes);
+      const at = this.writeStringHeader(bytes);
+      this.pos = at + this.buf.write(s, at);
+      return;
+    }
+    this.ensure(5 + 3 * s.length);
+    const guess = headerSize(s.length);
+    const at = this.pos + guess;
+    const bytes = this.buf.write(s, at);
+    const size = headerSize(bytes);
+    if (size !== guess) this.buf.copy(this.buf, this.pos + size, at, at + bytes);
+    this.pos = this.writeStringHeader(bytes) + bytes;
+  }
+
+  /** Writes a str header at `pos` (room already ensured); returns where the bytes go. */
+  private writeStringHeader(bytes: number): number {
+    const buf = this.buf;
+    const p = this.pos;
+    if (bytes < 32) {
+      buf[p] = 0xa0 | bytes;
+      return p + 1;
+    }
+    if (bytes < 0x100) {
+      buf[p] = 0xd9;
+      buf[p + 1] = bytes;
+      return p + 2;
+    }
+    if (bytes < 0x10000) {
+      buf[p] = 0xda;
+      buf.writeUInt16BE(bytes, p + 1);
+      return p + 3;
+    }
+    if (bytes > 0xffff_ffff) throw new Error(`Too long string: ${bytes} bytes in UTF-8`);
+    buf[p] = 0xdb;
+    buf.writeUInt32BE(bytes, p + 1);
+    return p + 5;
+  }
+
+  /** A number as the smallest integer type that holds it, else float 64 (as the library does). */
+  writeNumber(v: number): void {
+    this.ensure(9);
+    const buf = this.buf;
+    const p = this.pos;
+    if (!Number.isSafeInteger(v)) {
+      buf[p] = 0xcb;
+      buf.writeDoubleBE(v, p + 1);
+      this.pos = p + 9;
+    } else if (v >= 0) {
+      if (v < 0x80) {
+        buf[p] = v;
+        this.pos = p + 1;
+      } else if (v < 0x100) {
+        buf[p] = 0xcc;
+        buf[p + 1] = v;
+        this.pos = p + 2;
+      } else if (v < 0x10000) {
+        buf[p] = 0xcd;
+        buf[p + 1] = v >>> 8;
+        buf[p + 2] = v;
+        this.pos = p + 3;
+      } else if (v < 0x1_0000_0000) {
+        buf[p] = 0xce;
+        putU32(buf, p + 1, v);
+        this.pos = p + 5;
+      } else {
+        buf[p] = 0xcf;
+        buf.writeUInt32BE(Math.floor(v / 0x1_0000_0000), p + 1);
+        buf.writeUInt32BE(v >>> 0, p + 5);
+        this.pos = p + 9;
+      }
+    } else if (v >= -0x20) {
+      buf[p] = 0xe0 | (v + 0x20);
+      this.pos = p + 1;
+    } else if (v >= -0x80) {
+      buf[p] = 0xd0;
+      buf.writeInt8(v, p + 1);
+      this.pos = p + 2;
+    } else if (v >= -0x8000) {
+      buf[p] = 0xd1;
+      buf.writeInt16BE(v, p + 1);
+      this.pos = p + 3;
+    } else if (v >= -0x8000_0000) {
+      buf[p] = 0xd2;
+      buf.writeInt32BE(v, p + 1);
+      this.pos = p + 5;
+    } else {
+      buf[p] = 0xd3;
+      buf.writeInt32BE(Math.floor(v / 0x1_0000_0000), p + 1);
+      buf.writeUInt32BE(v >>> 0, p + 5);
+      this.pos = p + 9;
+    }
+  }
+
+  /** bin 8 / 16 / 32 with the view's bytes (a hole instead of the bytes when big enough). */
+  writeBinary(view: ArrayBufferView): void {
+    const size = view.byteLength;
+    if (size > 0xffff_ffff) throw new Error(`Too large binary: ${size}`);
+    this.ensure(5);
+    const buf = this.buf;
+    let p = this.pos;
+    if (size < 0x100) {
+      buf[p++] = 0xc4;
+      buf[p++] = size;
+    } else if (size < 0x10000) {
+      buf[p++] = 0xc5;
+      buf[p++] = size >>> 8;
+      buf[p++] = size;
+    } else {
+      buf[p++] = 0xc6;
+      putU32(buf, p, size);
+      p += 4;
+    }
+    this.pos = p;
+    if (size >= this.zeroCopyMinBytes) {
+      this.holeAt.push(p);
+      this.holeValue.push(view instanceof Buffer ? view : Buffer.from(view.buffer, view.byteOffset, size));
+      this.holeBytes += size;
+      return;
+    }
+    this.ensure(size);
+    this.buf.set(view instanceof Uint8Array ? view : new Uint8Array(view.buffer, view.byteOffset, size), this.pos);
+    this.pos += size;
+  }
+
+  private writeArray(items: readonly unknown[], depth: number): void {
+    const n = items.length;
+    this.ensure(5);
+    const buf = this.buf;
+    const p = this.pos;
+    if (n < 16) {
+      buf[p] = 0x90 | n;
+      this.pos = p + 1;
+    } else if (n < 0x10000) {
+      buf[p] = 0xdc;
+      buf.writeUInt16BE(n, p + 1);
+      this.pos = p + 3;
+    } else {
+      buf[p] = 0xdd;
+      buf.writeUInt32BE(n, p + 1);
+      this.pos = p + 5;
+    }
+    for (let i = 0; i < n; i++) this.write(items[i], depth + 1);
+  }
+
+  /** An object's own enumerable properties whose value is not `undefined`. */
+  private writeMap(object: Record<string, unknown>, depth: number): void {
+    this.ensure(1);
+    const head = this.pos;
+    const base = this.base;
+    this.pos = head + 1; // fixmap, patched with the count at the end unless there are 16 entries or more
+    const holes = this.holeAt.length;
+    let written = 0;
+    for (const key in object) {
+      if (!hasOwnProperty.call(object, key)) continue;
+      const value = object[key];
+      if (value === undefined) continue;
+      if (++written === 16) return this.writeBigMap(object, depth, head - base, holes);
+      if (key === 'jsonrpc' && value === '2.0') {
+        this.writeConstant(JSONRPC_2_0); // the envelope's first entry, every message
+        continue;
+      }
+      this.writeKey(key);
+      this.write(value, depth + 1);
+    }
+    this.buf[head - base + this.base] = 0x80 | written; // `base` moves when the Buffer grows
+  }
+
+  /**
+   * Restarts a map of 16 entries or more at `offset` (from `base`) with a map 16 / 32 header,
+   * forgetting the holes its first entries recorded (from index `holes` on).
+   */
+  private writeBigMap(object: Record<string, unknown>, depth: number, offset: number, holes: number): void {
+    for (let i = holes; i < this.holeAt.length; i++) this.holeBytes -= this.holeValue[i]!.length;
+    this.holeAt.length = holes;
+    this.holeValue.length = holes;
+    const keys = Object.keys(object);
+    let count = 0;
+    for (const key of keys) if (object[key] !== undefined) count++;
+    this.pos = this.base + offset;
+    this.ensure(5);
+    const head = this.pos;
+    if (count < 0x10000) {
+      this.buf[head] = 0xde;
+      this.buf.writeUInt16BE(count, head + 1);
+      this.pos = head + 3;
+    } else {
+      this.buf[head] = 0xdf;
+      this.buf.writeUInt32BE(count, head + 1);
+      this.pos = head + 5;
+    }
+    for (const key of keys) {
+      const value = object[key];
+      if (value === undefined) continue;
+      this.writeString(key);
+      this.write(value, depth + 1);
+    }
+  }
+
+  /** One value encoded by @msgpack/msgpack, its bytes copied in. */
+  private writeFallback(value: unknown): void {
+    const bytes = fallback.encodeSharedRef(value);
+    this.ensure(bytes.length);
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
+  }
+}
+
+/** `"jsonrpc": "2.0"` and the other envelope keys, pre-encoded. */
+const JSONRPC_2_0 = Uint8Array.from(Buffer.from('a76a736f6e727063a3322e30', 'hex'));
+const KEY_ID = Uint8Array.from(Buffer.from('a26964', 'hex'));
+const KEY_METHOD = Uint8Array.from(Buffer.from('a66d6574686f64', 'hex'));
+const KEY_PARAMS = Uint8Array.from(Buffer.from('a6706172616d73', 'hex'));
+const KEY_RESULT = Uint8Array.from(Buffer.from('a6726573756c74', 'hex'));
+
+/** Writes `v` (0 to 2^32 - 1) as 4 big-endian bytes (no range checks, unlike Buffer#writeUInt32BE). */
+export function putU32(buf: Buffer, at: number, v: number): void {
+  buf[at] = v >>> 24;
+  buf[at + 1] = v >>> 16;
+  buf[at + 2] = v >>> 8;
+  buf[at + 3] = v;
+}
+
+/** Header bytes of a str of `length` bytes. */
+function headerSize(length: number): number {
+  return length < 32 ? 1 : length < 0x100 ? 2 : length < 0x10000 ? 3 : 5;
+}

@@ -1,0 +1,232 @@
+/**
+ * The outgoing side of a binary-mode stream: frames are encoded straight into a batch Buffer
+ * (a 64 KiB slab, never a concat of small Buffers), and everything encoded in one event-loop turn
+ * goes out with one `socket.write` of a view of the slab. The next frames go into the rest of the
+ * same slab (the written part is never touched again); a full slab is written at once and a new
+ * one started.
+ *
+ * Same contract as the JSON mode's SocketWriter: bounded by a high-water mark (above it `event`
+ * frames are dropped and counted, or the peer is disconnected, per the slow-consumer policy;
+ * replies are always written), `onPressure` says when the owner should stop and resume reading
+ * from the peer, and the socket's traffic meter counts every frame.
+ *
+ * A frame holding large binary values (>= 64 KiB each, see binary-codec.ts) is written right away,
+ * after what is batched, as one corked write of the slab pieces and the values themselves (not
+ * copied). A frame that is large by itself (>= 64 KiB) is also written right away.
+ */
+import type { Socket } from 'node:net';
+import { MsgpackEncoder } from '../framing/msgpack-encoder.js';
+import { socketMeter } from '../observability/socket-meter.js';
+import type { TrafficMeter } from '../observability/traffic-meter.js';
+import { encodeFrameInto, frameParts, ZERO_COPY_MIN_BYTES } from './binary-codec.js';
+import type { MessagePriority, SendOutcome } from './message-stream.js';
+import { DEFAULT_HIGH_WATER_MARK, type SlowConsumerPolicy } from './socket-writer.js';
+
+/** Size of a batch slab. */
+const SLAB_BYTES = 64 * 1024;
+/** A slab with less room than this left after a flush is let go (the next frame starts a new one). */
+const MIN_ROOM = 1024;
+/** Frames at least this big are written at once instead of waiting for the end of the turn. */
+const LARGE_FRAME_BYTES = 64 * 1024;
+
+export interface BinaryWriterOptions {
+  /**
+   * Buffered bytes (batched here + the socket's) above which the slow-consumer policy applies to events.
+   * @default 8388608 (8 MiB)
+   */
+  readonly highWaterMarkBytes?: number;
+  /**
+   * `drop`: events over the high-water mark are dropped and counted; `disconnect`: the peer is
+   * disconnected. Replies are always written.
+   * @default 'drop'
+   */
+  readonly slowConsumer?: SlowConsumerPolicy;
+  /** Called when the buffered bytes cross the high-water mark (`true`) and when they drained (`false`). */
+  readonly onPressure?: (over: boolean) => void;
+}
+
+export class BinaryWriter {
+  private readonly socket: Socket;
+  private readonly hwm: number;
+  private readonly policy: SlowConsumerPolicy;
+  private readonly onPressure: ((over: boolean) => void) | undefined;
+  private readonly meter: TrafficMeter | undefined;
+  private readonly encoder = new MsgpackEncoder();
+  /** The batch: `slab[start, used)` is encoded and not yet written. */
+  private slab: Buffer | null = null;
+  private start = 0;
+  private used = 0;
+  private scheduled = false;
+  private overHwm = false;
+  private ending = false;
+  private dropped = 0;
+  /** True while a message is being encoded into the slab (user getters run then). */
+  private encoding = false;
+  private readonly flushSoon = (): void => this.flush();
+
+  constructor(socket: Socket, options: BinaryWriterOptions = {}) {
+    this.socket = socket;
+    this.hwm = options.highWaterMarkBytes ?? DEFAULT_HIGH_WATER_MARK;
+    this.policy = options.slowConsumer ?? 'drop';
+    this.onPressure = options.onPressure;
+    this.meter = socketMeter(socket);
+    this.encoder.zeroCopyMinBytes = ZERO_COPY_MIN_BYTES;
+    this.encoder.minGrowBytes = SLAB_BYTES;
+    socket.on('drain', () => this.checkPressure());
+  }
+
+  /** Bytes batched here plus bytes the socket has not yet handed to the OS. */
+  get bufferedBytes(): number {
+    return this.used - this.start + this.socket.writableLength;
+  }
+
+  /** Events dropped so far. */
+  get droppedEvents(): number {
+    return this.dropped;
+  }
+
+  /**
+   * Encodes `message` as a frame and batches it (or writes it now when it is large).
+   * @throws TypeError when the message cannot be encoded (nothing is sent then)
+   */
+  writeMessage(message: unknown, priority: MessagePriority = 'reply'): SendOutcome {
+    if (!this.canWrite()) return 'closed';
+    if (this.encoding) throw new TypeError('cannot send a message while another one is being encoded on the same connection (from a getter or toJSON-like code inside a message?)');
+    const encoder = this.encoder;
+    let slab = this.slab;
+    if (slab === null) {
+      slab = this.slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+      this.start = this.used = 0;
+    }
+    this.encoding = true;
+    try {
+      encodeFrameInto(encoder, slab, this.used, message);
+    } catch (err) {
+      this.adopt(); // keeps what was batched before this frame; drops the partial frame
+      throw err;
+    } finally {
+      this.encoding = false;
+    }
+    const size = encoder.pos - encoder.base + encoder.holeBytes;
+    if (priority === 'event' && this.overLimit(size)) {
+      this.adopt();
+      return this.dropEvent();
+    }
+    this.adopt();
+    this.meter?.sent(size);
+    if (encoder.holeAt.length > 0) {
+      this.writeWithHoles(frameParts(encoder) as Buffer[], encoder.pos);
+    } else {
+      this.used = encoder.pos;
+      if (size >= LARGE_FRAME_BYTES) this.flush();
+      else this.schedule();
+    }
+    this.checkPressure();
+    return 'queued';
+  }
+
+  /** Batches an already encoded frame (e.g. a message published to many connections). */
+  writeFrame(frame: Buffer, priority: MessagePriority = 'reply'): SendOutcome {
+    if (!this.canWrite()) return 'closed';
+    if (this.encoding) throw new TypeError('cannot send a message while another one is being encoded on the same connection');
+    if (priority === 'event' && this.overLimit(frame.length)) return this.dropEvent();
+    this.meter?.sent(frame.length);
+    if (frame.length >= LARGE_FRAME_BYTES) {
+      const batched = this.used > this.start;
+      if (batched) this.socket.cork();
+      this.flush();
+      this.socket.write(frame);
+      if (batched) this.socket.uncork();
+    } else {
+      if (this.slab === null || this.slab.length - this.used < frame.length) {
+        this.flush();
+        this.slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+        this.start = this.used = 0;
+      }
+      frame.copy(this.slab, this.used);
+      this.used += frame.length;
+      this.schedule();
+    }
+    this.checkPressure();
+    return 'queued';
+  }
+
+  /** Writes everything batched now. */
+  flush(): void {
+    this.scheduled = false;
+    const slab = this.slab;
+    if (slab === null) return;
+    if (this.used > this.start && !this.socket.destroyed) this.socket.write(slab.subarray(this.start, this.used));
+    this.start = this.used;
+    if (slab.length - this.used < MIN_ROOM || slab.length > SLAB_BYTES) this.slab = null;
+    this.checkPressure();
+  }
+
+  /** Flushes and ends the socket. Idempotent. */
+  end(): void {
+    if (this.ending) return;
+    this.flush();
+    this.ending = true;
+    if (!this.socket.destroyed) this.socket.end();
+  }
+
+  private canWrite(): boolean {
+    return !this.ending && !this.socket.destroyed && this.socket.writable;
+  }
+
+  /** True when `size` more bytes would take the buffered bytes over the high-water mark. */
+  private overLimit(size: number): boolean {
+    return this.bufferedBytes + size > this.hwm;
+  }
+
+  private dropEvent(): SendOutcome {
+    if (this.policy === 'disconnect') {
+      this.socket.destroy(new Error(`slow consumer: more than ${this.hwm} bytes buffered`));
+      return 'closed';
+    }
+    this.dropped++;
+    this.meter?.eventDropped();
+    return 'dropped';
+  }
+
+  /**
+   * After an encode: when the frame did not fit and the encoder moved it to a bigger Buffer, the
+   * batch so far is written first and that Buffer becomes the slab (holding the frame from 0).
+   */
+  private adopt(): void {
+    const buf = this.encoder.buf;
+    if (buf === this.slab) return;
+    this.flush();
+    this.slab = buf;
+    this.start = this.used = 0;
+  }
+
+  /**
+   * Writes the batch, then the frame that ends at `frameEnd` in the slab as `parts` (views of the
+   * slab around the holes, and the hole values), as one corked write; the slab goes on after it.
+   */
+  private writeWithHoles(parts: readonly Buffer[], frameEnd: number): void {
+    this.socket.cork();
+    this.flush(); // the batch before the frame (`used` is still the frame's start)
+    if (!this.socket.destroyed) for (const part of parts) this.socket.write(part);
+    this.socket.uncork();
+    const slab = this.slab;
+    if (slab === null) return;
+    this.start = this.used = frameEnd;
+    if (slab.length - frameEnd < MIN_ROOM || slab.length > SLAB_BYTES) this.slab = null;
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(this.flushSoon);
+  }
+
+  private checkPressure(): void {
+    const over = this.bufferedBytes > this.hwm;
+    if (over !== this.overHwm) {
+      this.overHwm = over;
+      this.onPressure?.(over);
+    }
+  }
+}

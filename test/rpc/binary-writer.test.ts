@@ -1,0 +1,175 @@
+/** BinaryWriter: frames encoded into one batch Buffer, one socket write per turn, zero-copy parts. */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
+import { LengthPrefixDecoder } from '../../src/framing/length-prefix.js';
+import { decodeMsgpack } from '../../src/framing/msgpack.js';
+import { encodeMessageFrame, ZERO_COPY_MIN_BYTES } from '../../src/rpc/binary-codec.js';
+import { BinaryWriter } from '../../src/rpc/binary-writer.js';
+
+/** Records what is written (the Buffers themselves, not copies: later frames must not change them). */
+class FakeSocket extends EventEmitter {
+  readonly writes: Buffer[][] = [];
+  private group: Buffer[] | null = null;
+  writableLength = 0;
+  destroyed = false;
+  writable = true;
+  write(chunk: Buffer): boolean {
+    if (this.group !== null) this.group.push(chunk);
+    else this.writes.push([chunk]);
+    return true;
+  }
+  cork(): void {
+    this.group = [];
+  }
+  uncork(): void {
+    if (this.group !== null && this.group.length > 0) this.writes.push(this.group);
+    this.group = null;
+  }
+  end(): void {
+    this.writable = false;
+  }
+  destroy(): void {
+    this.destroyed = true;
+  }
+}
+
+function setup(options: ConstructorParameters<typeof BinaryWriter>[1] = {}): { socket: FakeSocket; writer: BinaryWriter } {
+  const socket = new FakeSocket();
+  return { socket, writer: new BinaryWriter(socket as unknown as Socket, options) };
+}
+
+/** Every frame in everything written, decoded. */
+function decodeAll(socket: FakeSocket): unknown[] {
+  const out: unknown[] = [];
+  const decoder = new LengthPrefixDecoder({
+    maxFrameBytes: 0xffff_ffff,
+    onFrame: (p) => {
+      const r = decodeMsgpack(p);
+      assert.ok(r.ok);
+      out.push(r.value);
+    },
+    onError: (e) => assert.fail(e.message),
+  });
+  for (const group of socket.writes) for (const chunk of group) decoder.push(chunk);
+  assert.equal(decoder.bufferedBytes, 0);
+  return out;
+}
+
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+describe('BinaryWriter', () => {
+  it('batches the frames of one turn into one write of one Buffer', async () => {
+    const { socket, writer } = setup();
+    const sent = Array.from({ length: 200 }, (_, i) => ({ jsonrpc: '2.0', id: i, result: { d: Buffer.alloc(i % 50, i) } }));
+    for (const m of sent) assert.equal(writer.writeMessage(m), 'queued');
+    assert.equal(socket.writes.length, 0, 'nothing before the end of the turn');
+    assert.ok(writer.bufferedBytes > 200 * 20);
+    await turn();
+    assert.equal(socket.writes.length, 1);
+    assert.equal(socket.writes[0]!.length, 1);
+    assert.equal(writer.bufferedBytes, 0);
+    assert.deepEqual(decodeAll(socket), sent);
+  });
+
+  it('a full batch is written at once; frames that do not fit move to a new Buffer, in order', async () => {
+    const { socket, writer } = setup();
+    const sent: object[] = [];
+    for (let i = 0; i < 400; i++) {
+      const m = { jsonrpc: '2.0', method: 'n', params: { i, s: 'x'.repeat((i * 37) % 900) } };
+      sent.push(m);
+      writer.writeMessage(m, 'event');
+    }
+    assert.ok(socket.writes.length >= 2, 'full batches went out before the end of the turn');
+    await turn();
+    assert.deepEqual(decodeAll(socket), sent, 'earlier writes were not overwritten by later frames');
+  });
+
+  it('large binary values are written from the caller\'s memory, after what was batched', async () => {
+    const { socket, writer } = setup();
+    const big = Buffer.alloc(ZERO_COPY_MIN_BYTES + 10, 0xab);
+    writer.writeMessage({ jsonrpc: '2.0', method: 'before' });
+    writer.writeMessage({ jsonrpc: '2.0', method: 'blob', params: { list: [{ deep: { d: big } }], n: 1 } });
+    writer.writeMessage({ jsonrpc: '2.0', method: 'after' });
+    assert.equal(socket.writes.length, 1, 'written at once, corked');
+    assert.ok(socket.writes[0]!.includes(big), 'the Buffer itself was written');
+    await turn();
+    const frames = decodeAll(socket) as Array<{ method: string }>;
+    assert.deepEqual(frames.map((f) => f.method), ['before', 'blob', 'after']);
+    assert.deepEqual(frames[1], { jsonrpc: '2.0', method: 'blob', params: { list: [{ deep: { d: big } }], n: 1 } });
+  });
+
+  it('a large frame without binary values is written at once', () => {
+    const { socket, writer } = setup();
+    writer.writeMessage({ jsonrpc: '2.0', id: 1, result: 'y'.repeat(100_000) });
+    assert.equal(socket.writes.length, 1);
+    assert.deepEqual(decodeAll(socket), [{ jsonrpc: '2.0', id: 1, result: 'y'.repeat(100_000) }]);
+  });
+
+  it('pre-encoded frames: small ones are batched (copied), large ones written as they are', async () => {
+    const { socket, writer } = setup();
+    const small = encodeMessageFrame({ jsonrpc: '2.0', method: 'e', params: [1] });
+    const large = encodeMessageFrame({ jsonrpc: '2.0', method: 'e', params: [Buffer.alloc(70_000, 1)] });
+    writer.writeMessage({ jsonrpc: '2.0', method: 'first' });
+    assert.equal(writer.writeFrame(small, 'event'), 'queued');
+    assert.equal(socket.writes.length, 0);
+    writer.writeFrame(large, 'event');
+    assert.equal(socket.writes.length, 1);
+    assert.ok(socket.writes[0]!.includes(large));
+    await turn();
+    assert.equal((decodeAll(socket) as unknown[]).length, 3);
+  });
+
+  it('events over the high-water mark are dropped and counted; replies are always queued', async () => {
+    const pressure: boolean[] = [];
+    const { socket, writer } = setup({ highWaterMarkBytes: 1000, onPressure: (over) => pressure.push(over) });
+    socket.writableLength = 990;
+    assert.equal(writer.writeMessage({ jsonrpc: '2.0', method: 'ev', params: 'x'.repeat(50) }, 'event'), 'dropped');
+    assert.equal(writer.writeFrame(encodeMessageFrame({ jsonrpc: '2.0', method: 'ev' }), 'event'), 'dropped');
+    assert.equal(writer.droppedEvents, 2);
+    assert.equal(writer.writeMessage({ jsonrpc: '2.0', id: 1, result: 'x'.repeat(50) }), 'queued');
+    assert.deepEqual(pressure, [true]);
+    socket.writableLength = 0;
+    await turn();
+    assert.deepEqual(pressure, [true, false]);
+    assert.deepEqual(decodeAll(socket), [{ jsonrpc: '2.0', id: 1, result: 'x'.repeat(50) }]);
+  });
+
+  it('disconnect policy destroys the socket instead of dropping', () => {
+    const { socket, writer } = setup({ highWaterMarkBytes: 100, slowConsumer: 'disconnect' });
+    socket.writableLength = 100;
+    assert.equal(writer.writeMessage({ jsonrpc: '2.0', method: 'ev' }, 'event'), 'closed');
+    assert.equal(socket.destroyed, true);
+    assert.equal(writer.writeMessage({ jsonrpc: '2.0', method: 'ev' }), 'closed');
+  });
+
+  it('a message that cannot be encoded throws TypeError and leaves the batch as it was', async () => {
+    const { socket, writer } = setup();
+    writer.writeMessage({ jsonrpc: '2.0', method: 'ok1' });
+    assert.throws(() => writer.writeMessage({ jsonrpc: '2.0', method: 'bad', params: { s: 'z'.repeat(70_000), n: 1n } }), TypeError);
+    writer.writeMessage({ jsonrpc: '2.0', method: 'ok2' });
+    await turn();
+    assert.deepEqual(decodeAll(socket), [{ jsonrpc: '2.0', method: 'ok1' }, { jsonrpc: '2.0', method: 'ok2' }]);
+  });
+
+  it('refuses to send from inside the encoding of another message', () => {
+    const { writer } = setup();
+    const sneaky = {
+      get inner(): number {
+        writer.writeMessage({ jsonrpc: '2.0', method: 'inner' });
+        return 1;
+      },
+    };
+    assert.throws(() => writer.writeMessage({ jsonrpc: '2.0', method: 'outer', params: sneaky }), /while another one is being encoded/);
+  });
+
+  it('end() writes what is batched, then ends; later writes are closed', () => {
+    const { socket, writer } = setup();
+    writer.writeMessage({ jsonrpc: '2.0', method: 'last' });
+    writer.end();
+    assert.equal(socket.writable, false);
+    assert.deepEqual(decodeAll(socket), [{ jsonrpc: '2.0', method: 'last' }]);
+    assert.equal(writer.writeMessage({ jsonrpc: '2.0', method: 'late' }), 'closed');
+  });
+});
