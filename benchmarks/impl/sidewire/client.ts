@@ -5,8 +5,11 @@
  * JSON peer.
  *
  * Calls run without a per-call timeout (`callTimeoutMs: 0`): the raw baselines have none either,
- * and a timer per call is measurable at these rates. Backpressure for `notify()`: see
- * backpressure.ts.
+ * and a timer per call is measurable at these rates.
+ *
+ * Backpressure for `notify()`, which returns nothing: sidewire's writer hands every full 64 KiB
+ * batch to the socket at once, so after each send the client waits for the socket's `drain` when
+ * its buffer is full, exactly like the raw clients (the socket comes from `transportFactory`).
  *
  * sidewire itself is the compiled build when the orchestrator made one (load.ts).
  *
@@ -17,20 +20,17 @@ import type { Socket } from 'node:net';
 import type { Client } from '../../../src/index.js';
 import type { BenchClient, EndpointOptions, OwnScenario, Payload, ServerCounters } from '../../lib/protocol.js';
 import { runMetricsScenario, type ControlClient } from './metrics-scenario.js';
-import { YieldingBackpressure } from './backpressure.js';
+import { DrainWaiter } from '../../lib/drain.js';
 import { loadSidewire } from './load.js';
 
-/** Bytes a notification adds around its payload on the wire (`{"jsonrpc":"2.0","method":"n","params":{"d":"…"}}\n`). */
-const NOTIFY_OVERHEAD = 48;
-
 class SidewireJsonClient implements ControlClient {
-  private readonly backpressure: YieldingBackpressure;
+  private readonly drain: DrainWaiter;
 
   constructor(
     private readonly client: Client,
     socket: Socket,
   ) {
-    this.backpressure = new YieldingBackpressure(socket);
+    this.drain = new DrainWaiter(socket);
   }
 
   async request(payload: Payload): Promise<void> {
@@ -40,13 +40,12 @@ class SidewireJsonClient implements ControlClient {
 
   notify(payload: Payload): Promise<void> | undefined {
     this.client.notify('n', { d: payload.text });
-    return this.backpressure.queuedBytes(payload.text.length + NOTIFY_OVERHEAD);
+    return this.drain.check();
   }
 
   blob(bytes: Buffer): Promise<void> | undefined {
-    const b64 = bytes.toString('base64');
-    this.client.notify('blob', { b64 });
-    return this.backpressure.queuedBytes(b64.length + NOTIFY_OVERHEAD);
+    this.client.notify('blob', { b64: bytes.toString('base64') });
+    return this.drain.check();
   }
 
   async sync(): Promise<ServerCounters> {

@@ -69,7 +69,7 @@ export function targetVerdicts(scenarios: readonly ScenarioResult[]): string {
   const lines = verdicts.map(({ target, ratio, pass }) => {
     const rule = `sidewire ÷ raw net NDJSON ${target.kind === 'max' ? '<=' : '>='} ${target.limit}`;
     if (ratio === undefined) return `- n/a   ${target.label}: needs both sidewire and raw-ndjson rows (${rule})`;
-    return `- ${pass ? 'PASS' : 'MISS'}  ${target.label}: ${ratio.toFixed(2)}× (${rule})`;
+    return `- ${pass ? 'PASS' : 'MISS'}  ${target.label}: ${ratio.toFixed(3)}× (${rule})`;
   });
   const quick = scenarios.some((s) => s.quick) ? ' (quick counts: indicative only)' : '';
   return [`### sidewire JSON-mode targets${quick}`, '', ...lines].join('\n');
