@@ -31,7 +31,8 @@ export type ErrorCode =
   | 'ERR_SPOOL'
   | 'ERR_CONFIG'
   | 'ERR_SERVER_CLOSED'
-  | 'ERR_DAEMON_STATE';
+  | 'ERR_DAEMON_STATE'
+  | 'ERR_MESSAGE_TOO_LARGE';
 
 export interface SidewireErrorOptions {
   /** Numbered "how to fix" suggestions, most useful first. */

@@ -58,6 +58,8 @@ async function handshakeIn(mode: ClientWireMode, options: ClientOptions, handler
   };
   try {
     const hello = (await session.request('$/hello', params, { timeoutMs })) as HelloResult;
+    const peerLimit = hello.capabilities['maxMessageBytes'];
+    if (typeof peerLimit === 'number' && peerLimit > 0) stream.limitOutgoing?.(peerLimit);
     return { session, hello, endpoint, mode };
   } catch (err) {
     const binary = binaryHandshakeFailure(stream, endpoint);

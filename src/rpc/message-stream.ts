@@ -58,6 +58,11 @@ export interface MessageStream {
    * @throws TypeError when the message cannot be encoded (e.g. a BigInt or a cycle)
    */
   send(message: object | PreparedMessage, priority?: MessagePriority): SendOutcome;
+  /**
+   * Refuse to send messages larger than `bytes` (the peer's limit, learnt from `$/hello`):
+   * `send` then throws SidewireError ERR_MESSAGE_TOO_LARGE instead of writing them.
+   */
+  limitOutgoing?(bytes: number): void;
   /** Flushes what is queued, then ends the byte stream politely. Idempotent. */
   close(): void;
   /** Closes the byte stream now, dropping anything queued. Idempotent. */

@@ -3,6 +3,7 @@
  * a net.Socket, with coalesced bounded writes (`SocketWriter`).
  */
 import type { Socket } from 'node:net';
+import { SidewireError } from '../errors.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../framing/limits.js';
 import { NdjsonDecoder, encodeNdjson } from '../framing/ndjson.js';
 import type {
@@ -58,6 +59,8 @@ export class NdjsonStream implements MessageStream {
   private closedNotified = false;
   private lastError: Error | undefined;
   private graceTimer: TimerHandle | undefined;
+  /** The peer's message size limit, once known; undefined = unlimited. */
+  private outgoingLimit: number | undefined;
 
   constructor(socket: Socket, options: NdjsonStreamOptions = {}) {
     this.socket = socket;
@@ -129,7 +132,17 @@ export class NdjsonStream implements MessageStream {
     } catch (err) {
       throw new TypeError(`message cannot be encoded as JSON: ${err instanceof Error ? err.message : String(err)}`);
     }
+    // UTF-8 needs at most 3 bytes per UTF-16 unit: only long lines are measured.
+    const limit = this.outgoingLimit;
+    if (limit !== undefined && line.length * 3 > limit + 1) {
+      const bytes = Buffer.byteLength(line) - 1; // without the newline
+      if (bytes > limit) throw messageTooLarge(bytes, limit);
+    }
     return this.writer.write(line, priority);
+  }
+
+  limitOutgoing(bytes: number): void {
+    this.outgoingLimit = bytes;
   }
 
   close(): void {
@@ -160,4 +173,12 @@ export class NdjsonStream implements MessageStream {
     const error = this.lastError;
     this.handlers.onClose(error === undefined ? { hadError } : { hadError: hadError || error !== undefined, error });
   }
+}
+
+/** The error `send` throws for a message over the peer's limit. */
+export function messageTooLarge(bytes: number, limit: number): SidewireError {
+  return new SidewireError('ERR_MESSAGE_TOO_LARGE', `message is ${bytes} bytes; the server accepts at most ${limit} (its limits.maxMessageBytes)`, {
+    fixes: ['send less per call (split the data over several calls)', 'raise limits.maxMessageBytes on the server', 'send Buffers in binary mode (no base64)'],
+    details: { bytes, limit },
+  });
 }

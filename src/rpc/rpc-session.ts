@@ -3,7 +3,7 @@
  * timeouts and cancellation (`$/cancel`), and incoming notifications. Knows nothing about
  * endpoints or reconnecting: `Client` creates one session per connection.
  */
-import { ConnectionError, TimeoutError, type SidewireError } from '../errors.js';
+import { ConnectionError, SidewireError, TimeoutError } from '../errors.js';
 import { notificationMessage, parseMessage, requestMessage, type ResponseMessage } from './message.js';
 import type { MessageStream, StreamCloseInfo, StreamFrameError } from './message-stream.js';
 import { ErrorCodes, ResponseError } from './response-error.js';
@@ -111,7 +111,7 @@ export class RpcSession {
       try {
         this.stream.send(requestMessage(id, method, params));
       } catch (err) {
-        this.pending.get(id)?.reject(new TypeError(`cannot send '${method}': ${err instanceof Error ? err.message : String(err)}`));
+        this.pending.get(id)?.reject(sendError(method, err));
       }
     });
   }
@@ -124,7 +124,7 @@ export class RpcSession {
         this.stream.send(requestMessage(id, method, params));
       } catch (err) {
         this.pending.delete(id);
-        reject(new TypeError(`cannot send '${method}': ${err instanceof Error ? err.message : String(err)}`));
+        reject(sendError(method, err));
       }
     });
   }
@@ -232,4 +232,10 @@ function timeoutError(method: string, timeoutMs: number, endpoint: string): Time
     ],
     details: { method, timeoutMs, endpoint },
   });
+}
+
+/** Why a message could not be sent: sidewire's own errors as they are, encoding failures as TypeError. */
+function sendError(method: string, err: unknown): Error {
+  if (err instanceof SidewireError) return err;
+  return new TypeError(`cannot send '${method}': ${err instanceof Error ? err.message : String(err)}`);
 }
