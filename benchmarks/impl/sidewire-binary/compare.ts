@@ -15,8 +15,9 @@
  *
  * Each measurement is a fresh server process and a fresh client process (this file, with
  * `--role server|client`), runs are interleaved across implementations, and the table shows
- * medians with the ratios the issue asks for (sidewire-binary ÷ each row), plus the 1-minute load
- * average before each run. `--max-load L` waits (up to 3 minutes) before each run until the load
+ * medians with the ratios the issue asks for (sidewire-binary ÷ each row), the CPU time per
+ * operation of the client and of the server process (median; less sensitive to other load on the
+ * machine than throughput; warm-up included), and the 1-minute load average before each run. `--max-load L` waits (up to 3 minutes) before each run until the load
  * average is under L. `--prof DIR` writes a `.cpuprofile` of the measured part of every child to
  * DIR and prints each one's heaviest functions by self time. `--pin` runs the client on CPU 0 and
  * the server on CPU 1 (`taskset`, as the main harness's `--pin`).
@@ -66,9 +67,12 @@ async function serverRole(argv: readonly string[]): Promise<void> {
   const server = await mod.startServer({ socketPath: argValue(argv, 'socket') });
   const prof = argv.includes('--prof') ? argValue(argv, 'prof') : undefined;
   if (prof !== undefined) await startProfile();
+  const cpu = process.cpuUsage();
   report({ type: 'ready' });
   await waitForCommand('stop');
+  const used = process.cpuUsage(cpu);
   if (prof !== undefined) await stopProfile(prof);
+  report({ type: 'result', metrics: { serverCpuUs: used.user + used.system } });
   await Promise.race([server.close(), new Promise((r) => setTimeout(r, 2000).unref())]);
   report({ type: 'stopped' });
 }
@@ -84,9 +88,11 @@ async function clientRole(argv: readonly string[]): Promise<void> {
   const client = await mod.connect({ socketPath: argValue(argv, 'socket') });
   try {
     if (prof !== undefined) await startProfile();
+    const cpu = process.cpuUsage();
     const metrics = await scenario.run(client, params);
+    const used = process.cpuUsage(cpu);
     if (prof !== undefined) await stopProfile(prof);
-    report({ type: 'result', metrics });
+    report({ type: 'result', metrics: { ...metrics, clientCpuUs: used.user + used.system } });
   } finally {
     await Promise.race([client.close(), new Promise((r) => setTimeout(r, 2000).unref())]);
   }
@@ -133,8 +139,8 @@ async function measure(options: MeasureOptions): Promise<Record<string, number>>
     const result = await client.next(240_000);
     if (result.type !== 'result') throw new Error(`unexpected ${result.type}`);
     server.send('stop');
-    if (prof !== undefined) await server.next(10_000); // its profile is written before `stopped`
-    return result.metrics;
+    const served = await server.next(10_000); // its CPU time (the profile is written before it)
+    return { ...result.metrics, ...(served.type === 'result' ? served.metrics : {}) };
   } finally {
     await Promise.all(children.map((c) => c.kill()));
     rmSync(dir, { recursive: true, force: true });
@@ -175,7 +181,8 @@ async function orchestrate(argv: readonly string[]): Promise<void> {
     const metric = SCENARIOS[id]?.metric;
     if (metric === undefined) throw new Error(`scenario ${id} is not supported here`);
     const params = quick ? info.quick : info.full;
-    const values = new Map<string, number[]>(impls.map((i) => [i, []]));
+    const rows = new Map<string, Row>(impls.map((i) => [i, { values: [], clientNs: [], serverNs: [] }]));
+    const ops = params.count + params.warmup; // CPU time covers the warm-up too
     const loads: number[] = [];
     for (let run = 1; run <= runs; run++) {
       for (const impl of impls) {
@@ -186,7 +193,10 @@ async function orchestrate(argv: readonly string[]): Promise<void> {
         const prof = profDir === undefined ? undefined : { server: join(profDir, `${name}-server.cpuprofile`), client: join(profDir, `${name}-client.cpuprofile`) };
         try {
           const m = await measure({ impl, scenario: id, params, build, pin, ...(prof ? { prof } : {}) });
-          values.get(impl)?.push(m[metric] as number);
+          const row = rows.get(impl)!;
+          row.values.push(m[metric] as number);
+          if (m['clientCpuUs'] !== undefined) row.clientNs.push((m['clientCpuUs'] * 1000) / ops);
+          if (m['serverCpuUs'] !== undefined) row.serverNs.push((m['serverCpuUs'] * 1000) / ops);
           process.stderr.write(`  ${id} run ${run} ${impl}: ${Math.round(m[metric] as number)} (load ${load.toFixed(2)})\n`);
           if (prof !== undefined) {
             printProfile(prof.server, `${impl} server`);
@@ -197,20 +207,38 @@ async function orchestrate(argv: readonly string[]): Promise<void> {
         }
       }
     }
-    const mine = median(values.get(BASELINE) ?? []);
     const loadNote = `load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} (median ${median(loads).toFixed(1)})`;
     console.log(`\n${info.title} — ${metric}, median of ${runs}; ${loadNote}`);
-    for (const impl of impls) {
-      const v = values.get(impl) ?? [];
-      if (v.length === 0) {
-        console.log(`  ${impl.padEnd(20)} failed`);
-        continue;
-      }
-      const m = median(v);
-      const ratio = impl === BASELINE || !Number.isFinite(mine) ? '' : `   ${BASELINE} ÷ ${impl} = ${(metric === 'p50Us' ? m / mine : mine / m).toFixed(2)}×`;
-      console.log(`  ${impl.padEnd(20)} ${m.toFixed(metric === 'mbPerSec' ? 1 : 0).padStart(10)}  [${v.map((x) => Math.round(x)).join(', ')}]${ratio}`);
-    }
+    printTable(rows, metric, id === 'bulk' ? 'MiB' : 'op');
   }
+}
+
+/** One implementation's measurements in one scenario. */
+interface Row {
+  readonly values: number[];
+  /** CPU nanoseconds per operation, client and server process. */
+  readonly clientNs: number[];
+  readonly serverNs: number[];
+}
+
+/** Medians, every run, the ratio to sidewire-binary, and the CPU time per operation of each process. */
+function printTable(rows: ReadonlyMap<string, Row>, metric: string, unit: string): void {
+  const mine = median(rows.get(BASELINE)?.values ?? []);
+  for (const [impl, row] of rows) {
+    if (row.values.length === 0) {
+      console.log(`  ${impl.padEnd(20)} failed`);
+      continue;
+    }
+    const m = median(row.values);
+    const ratio = impl === BASELINE || !Number.isFinite(mine) ? '' : `   ${BASELINE} ÷ ${impl} = ${(metric === 'p50Us' ? m / mine : mine / m).toFixed(2)}×`;
+    const cpu = `CPU/${unit}: client ${formatNs(median(row.clientNs))}, server ${formatNs(median(row.serverNs))}`;
+    console.log(`  ${impl.padEnd(20)} ${m.toFixed(metric === 'mbPerSec' ? 1 : 0).padStart(10)}  [${row.values.map((x) => Math.round(x)).join(', ')}]  ${cpu}${ratio}`);
+  }
+}
+
+function formatNs(ns: number): string {
+  if (!Number.isFinite(ns)) return 'n/a';
+  return ns >= 100_000 ? `${(ns / 1e6).toFixed(2)} ms` : `${Math.round(ns)} ns`;
 }
 
 const argv = process.argv.slice(2);
