@@ -13,6 +13,8 @@
  * - 64-bit integers from other languages decode as numbers (exact up to 2^53, like JSON.parse),
  *   never as BigInt that JSON.stringify would choke on.
  * - Dates use the standard timestamp extension (-1).
+ * - strings are standard UTF-8 both ways: lone UTF-16 surrogates are sent as U+FFFD, and invalid
+ *   UTF-8 is read with U+FFFD (as Buffer#toString does).
  * NaN and ±Infinity survive (unlike JSON).
  *
  * The common types are encoded and decoded by hand-written code (msgpack-encoder.ts,

@@ -48,7 +48,7 @@ describe('binary frame encoding', () => {
     assert.equal(m.params.list[1], u8);
   });
 
-  it('frozen messages and values deeper than the scan are encoded correctly (copied)', () => {
+  it('frozen messages and deeply nested large values: parts and one frame hold the same bytes', () => {
     const deep = { a: { b: { c: { d: { e: Buffer.alloc(BIG, 3) } } } } };
     const m = Object.freeze({ jsonrpc: '2.0', id: 'f', result: Object.freeze({ x: Buffer.alloc(BIG, 2), deep }) });
     assert.deepEqual(joined(encodeMessageParts(m)), encodeMessageFrame(m));
