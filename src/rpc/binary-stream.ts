@@ -25,6 +25,7 @@ import { PreparedMessage } from './prepared-message.js';
 import { BinaryWriter } from './binary-writer.js';
 import type { SlowConsumerPolicy } from './socket-writer.js';
 import { realTimers, type TimerHandle, type Timers } from './timers.js';
+import { closeInfo, endSocketAfterGrace } from './socket-close.js';
 
 export interface BinaryStreamOptions {
   /**
@@ -222,14 +223,7 @@ export class BinaryStream implements MessageStream {
     if (!this.open) return;
     this.open = false;
     this.writer.end();
-    const grace = this.options.closeGraceMs ?? 2000;
-    // Nothing more can come from a peer that already sent EOF: destroy once our bytes are out.
-    if (grace === 0 || this.socket.readableEnded) {
-      if (this.socket.writableFinished) this.socket.destroy();
-      else this.socket.once('finish', () => this.socket.destroy());
-    } else {
-      this.graceTimer = this.timers.setTimeout(() => this.socket.destroy(), grace);
-    }
+    this.graceTimer = endSocketAfterGrace(this.socket, this.options.closeGraceMs ?? 2000, this.timers);
   }
 
   destroy(error?: Error): void {
@@ -243,7 +237,6 @@ export class BinaryStream implements MessageStream {
     if (this.graceTimer !== undefined) this.timers.clearTimeout(this.graceTimer);
     if (this.closedNotified || this.handlers === undefined) return;
     this.closedNotified = true;
-    const error = this.lastError;
-    this.handlers.onClose(error === undefined ? { hadError } : { hadError: hadError || error !== undefined, error });
+    this.handlers.onClose(closeInfo(hadError, this.lastError));
   }
 }
