@@ -15,6 +15,11 @@ export interface ScenarioParams {
   readonly size: number;
   /** Requests kept in flight (inflight scenario). */
   readonly concurrency: number;
+  /**
+   * Keep measuring in rounds of `count` until at least this long has passed (bulk scenario: a
+   * round of 256 MiB lasts ~0.1 s at binary speeds, too short to be more than warm-up and noise).
+   */
+  readonly minSeconds?: number;
 }
 
 /** How one metric of a scenario reads. */
@@ -88,7 +93,7 @@ export const SCENARIOS: readonly ScenarioInfo[] = [
   {
     id: 'bulk',
     title: '(d) 1 MiB messages one way',
-    full: { count: 256, warmup: 8, size: MIB, concurrency: 1 },
+    full: { count: 256, warmup: 32, size: MIB, concurrency: 1, minSeconds: 1 },
     quick: { count: 8, warmup: 1, size: MIB, concurrency: 1 },
     metrics: [{ key: 'mbPerSec', label: 'MB/s', unit: 'MB/s', higherIsBetter: true }],
     note: 'MB = 10^6 bytes of payload; JSON peers (raw-ndjson, node-ipc, vscode-jsonrpc) must base64 every message (+33 % on the wire) and the server decodes it',

@@ -1,6 +1,7 @@
 /**
- * (d) Large messages one way: `count` messages of `size` bytes (1 MiB) of random data, timed until
- * the server confirms it received (and, for JSON implementations, base64-decoded) every byte.
+ * (d) Large messages one way: rounds of `count` messages of `size` bytes (1 MiB) of random data
+ * until `minSeconds` have passed (one round when it is not set), timed until the server confirms
+ * it received (and, for JSON implementations, base64-decoded) every byte.
  */
 import { randomBytes } from 'node:crypto';
 import type { BenchClient } from '../lib/protocol.js';
@@ -18,12 +19,17 @@ export async function runBulk(client: BenchClient, params: ScenarioParams): Prom
   await send(client, data, params.warmup);
   const before = await client.sync();
   const start = process.hrtime.bigint();
-  await send(client, data, params.count);
+  const elapsed = (): number => Number(process.hrtime.bigint() - start) / 1e9;
+  let sent = 0;
+  do {
+    await send(client, data, params.count);
+    sent += params.count;
+  } while (elapsed() < (params.minSeconds ?? 0));
   const after = await client.sync();
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const seconds = elapsed();
   const bytes = after.blobBytes - before.blobBytes;
-  if (bytes !== params.count * params.size) {
-    throw new Error(`server received ${bytes} payload bytes, expected ${params.count * params.size}`);
+  if (bytes !== sent * params.size) {
+    throw new Error(`server received ${bytes} payload bytes, expected ${sent * params.size}`);
   }
-  return { mbPerSec: bytes / 1e6 / seconds };
+  return { mbPerSec: bytes / 1e6 / seconds, messages: sent };
 }

@@ -101,7 +101,7 @@ export function tryDecode(source: Buffer, start: number, stop: number): unknown 
   pos = start;
   end = stop;
   try {
-    const value = read(0);
+    const value = readMessage() ?? read(0);
     return pos === end ? value : NEEDS_LIBRARY;
   } catch {
     return NEEDS_LIBRARY; // GIVE_UP, or e.g. a stack overflow: the library decides and words it
@@ -185,6 +185,58 @@ function read(depth: number): unknown {
     default:
       throw GIVE_UP; // extensions (0xc7–0xc9, 0xd4–0xd8: Dates...) and the unused 0xc1
   }
+}
+
+/** `"jsonrpc": "2.0"` and the other envelope keys as sidewire (and most peers) write them. */
+const JSONRPC_2_0 = Uint8Array.from(Buffer.from('a76a736f6e727063a3322e30', 'hex'));
+const KEY_ID = Uint8Array.from(Buffer.from('a26964', 'hex'));
+const KEY_METHOD = Uint8Array.from(Buffer.from('a66d6574686f64', 'hex'));
+const KEY_PARAMS = Uint8Array.from(Buffer.from('a6706172616d73', 'hex'));
+const KEY_RESULT = Uint8Array.from(Buffer.from('a6726573756c74', 'hex'));
+const KEY_ERROR = Uint8Array.from(Buffer.from('a56572726f72', 'hex'));
+
+/** True (and moves past them) when the next bytes are `bytes`. */
+function skip(bytes: Uint8Array): boolean {
+  const n = bytes.length;
+  if (pos + n > end) return false;
+  for (let i = 0; i < n; i++) if (buf[pos + i] !== bytes[i]) return false;
+  pos += n;
+  return true;
+}
+
+/**
+ * The four message shapes sidewire sends (notification, request, result, error), recognised
+ * from their key bytes, so the keys are neither hashed nor looked up: `undefined` (nothing read)
+ * when the bytes are any other value, which `read` then decodes the general way. The objects are
+ * the ones `readEnvelope` builds.
+ */
+function readMessage(): Record<string, unknown> | undefined {
+  const start = pos;
+  const head = buf[pos];
+  if ((head !== 0x83 && head !== 0x84) || end - pos < 20) return undefined;
+  pos++;
+  if (!skip(JSONRPC_2_0)) {
+    pos = start;
+    return undefined;
+  }
+  if (head === 0x83 && skip(KEY_METHOD)) {
+    const method = read(1);
+    if (skip(KEY_PARAMS)) return { jsonrpc: '2.0', method, params: read(1) };
+  } else if (skip(KEY_ID)) {
+    const id = read(1);
+    if (head === 0x84) {
+      if (skip(KEY_METHOD)) {
+        const method = read(1);
+        if (skip(KEY_PARAMS)) return { jsonrpc: '2.0', id, method, params: read(1) };
+      }
+    } else if (skip(KEY_RESULT)) {
+      return { jsonrpc: '2.0', id, result: read(1) };
+    } else if (skip(KEY_ERROR)) {
+      return { jsonrpc: '2.0', id, error: read(1) };
+    }
+  }
+  pos = start;
+  return undefined;
 }
 
 /** An unsigned big-endian integer of `bytes` bytes. */

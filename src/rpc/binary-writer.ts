@@ -93,11 +93,10 @@ export class BinaryWriter {
     if (!this.canWrite()) return 'closed';
     if (this.encoding) throw new TypeError('cannot send a message while another one is being encoded on the same connection (from a getter or toJSON-like code inside a message?)');
     const encoder = this.encoder;
-    let slab = this.slab;
-    if (slab === null) {
-      slab = this.slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
-      this.start = this.used = 0;
-    }
+    // Nearly full: write the batch now, so the next frames can go at the start of the same slab
+    // (when the OS took it all) instead of into a new one that the encoder would allocate.
+    if (this.slab !== null && this.slab.length - this.used < MIN_ROOM) this.flush();
+    const slab = this.slab ?? this.newSlab();
     this.encoding = true;
     try {
       encodeFrameInto(encoder, slab, this.used, message);
@@ -138,12 +137,9 @@ export class BinaryWriter {
       this.socket.write(frame);
       if (batched) this.socket.uncork();
     } else {
-      if (this.slab === null || this.slab.length - this.used < frame.length) {
-        this.flush();
-        this.slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
-        this.start = this.used = 0;
-      }
-      frame.copy(this.slab, this.used);
+      if (this.slab !== null && this.slab.length - this.used < frame.length) this.flush();
+      const slab = this.slab !== null && this.slab.length - this.used >= frame.length ? this.slab : this.newSlab();
+      frame.copy(slab, this.used);
       this.used += frame.length;
       this.schedule();
     }
@@ -157,9 +153,32 @@ export class BinaryWriter {
     const slab = this.slab;
     if (slab === null) return;
     if (this.used > this.start && !this.socket.destroyed) this.socket.write(slab.subarray(this.start, this.used));
-    this.start = this.used;
-    if (slab.length - this.used < MIN_ROOM || slab.length > SLAB_BYTES) this.slab = null;
+    this.recycle(slab, this.used);
     this.checkPressure();
+  }
+
+  /** A new slab to batch into. */
+  private newSlab(): Buffer {
+    this.start = this.used = 0;
+    return (this.slab = Buffer.allocUnsafeSlow(SLAB_BYTES));
+  }
+
+  /**
+   * After the slab was written up to `end`: when the OS has taken every byte (the usual case on a
+   * local socket: the write completed synchronously), the slab is reused from its start, so a busy
+   * connection keeps writing from one warm 64 KiB Buffer instead of allocating a new one per
+   * batch (page faults and garbage). Otherwise the batch goes on after `end`, or in a new slab
+   * when little room is left.
+   */
+  private recycle(slab: Buffer, end: number): void {
+    if (slab.length > SLAB_BYTES) {
+      this.slab = null; // a one-off big Buffer made for a large frame
+    } else if (this.socket.writableLength === 0 && !this.socket.writableCorked) {
+      this.start = this.used = 0;
+    } else {
+      this.start = this.used = end;
+      if (slab.length - end < MIN_ROOM) this.slab = null;
+    }
   }
 
   /** Flushes and ends the socket. Idempotent. */
@@ -211,9 +230,7 @@ export class BinaryWriter {
     if (!this.socket.destroyed) for (const part of parts) this.socket.write(part);
     this.socket.uncork();
     const slab = this.slab;
-    if (slab === null) return;
-    this.start = this.used = frameEnd;
-    if (slab.length - frameEnd < MIN_ROOM || slab.length > SLAB_BYTES) this.slab = null;
+    if (slab !== null) this.recycle(slab, frameEnd);
   }
 
   private schedule(): void {

@@ -8,6 +8,9 @@ import { validateParams, type MethodEntry, type MethodTable } from './dispatch.j
 import {
   errorMessage,
   idKey,
+  messageKind,
+  type IdKey,
+  type ParsedMessage,
   notificationMessage,
   parseMessage,
   resultMessage,
@@ -64,7 +67,7 @@ export class Connection {
   client: HelloClientInfo | undefined;
   private readonly host: ConnectionHost;
   private readonly subs = new Set<string>();
-  private readonly inflight = new IdTable<string, InFlight>(); // a renewed Map: see id-table.ts
+  private readonly inflight = new IdTable<IdKey, InFlight>(); // a renewed Map: see id-table.ts
   /** The hot-path request whose synchronous handler is running right now; not in `inflight` (see runPlain). */
   private running: InFlight | undefined;
   private pendingReplies = 0;
@@ -257,31 +260,31 @@ export class Connection {
    * Not async on purpose: an async wrapper costs a promise and extra ticks per message.
    */
   private handleOne(value: unknown): Promise<ResponseMessage | undefined> | ResponseMessage | undefined {
-    const parsed = parseMessage(value);
-    switch (parsed.kind) {
-      case 'invalid':
+    switch (messageKind(value)) {
+      case 'invalid': {
+        const parsed = parseMessage(value) as Extract<ParsedMessage, { kind: 'invalid' }>;
         return errorMessage(parsed.id, { code: ErrorCodes.InvalidRequest, message: `invalid request: ${parsed.reason}` });
+      }
       case 'response':
         return undefined; // this server sends no requests; stray responses are ignored
       case 'notification':
-        return this.handleNotification(parsed.message);
+        return this.handleNotification(value as NotificationMessage);
       case 'request':
-        return this.handleRequest(parsed.message);
+        return this.handleRequest(value as RequestMessage);
     }
   }
 
   private handleRequest(req: RequestMessage): Promise<ResponseMessage> | ResponseMessage {
-    const fail = (code: number, message: string): ResponseMessage => errorMessage(req.id, { code, message });
     if (!this.authenticated && req.method !== '$/hello') {
-      return fail(ErrorCodes.Unauthorized, 'unauthorized: this endpoint requires a token; send $/hello with { "protocol": 1, "token": "<token from the discovery file>" } first');
+      return failReply(req.id, ErrorCodes.Unauthorized, 'unauthorized: this endpoint requires a token; send $/hello with { "protocol": 1, "token": "<token from the discovery file>" } first');
     }
-    if (this.host.isClosing()) return fail(ErrorCodes.Busy, 'server busy: shutting down');
+    if (this.host.isClosing()) return failReply(req.id, ErrorCodes.Busy, 'server busy: shutting down');
     const { maxInFlight, requestTimeoutMs } = this.host.limits;
     if (this.inflight.size >= maxInFlight) {
-      return fail(ErrorCodes.Busy, `server busy: too many requests in flight on this connection (limit ${maxInFlight})`);
+      return failReply(req.id, ErrorCodes.Busy, `server busy: too many requests in flight on this connection (limit ${maxInFlight})`);
     }
     const key = idKey(req.id);
-    if (this.inflight.has(key)) return fail(ErrorCodes.InvalidRequest, `invalid request: id ${JSON.stringify(req.id)} is already in flight`);
+    if (this.inflight.has(key)) return failReply(req.id, ErrorCodes.InvalidRequest, `invalid request: id ${JSON.stringify(req.id)} is already in flight`);
     if (requestTimeoutMs <= 0 && !requestTraceActive()) {
       const plain = this.plainMethod(req.method);
       if (plain !== undefined) return this.runPlain(req, key, plain);
@@ -308,7 +311,7 @@ export class Connection {
         timer = this.host.timers.setTimeout(() => {
           const message = `timed out: '${req.method}' ran longer than ${requestTimeoutMs} ms`;
           controller.abort(new ResponseError(ErrorCodes.TimedOut, message));
-          entry.finish(fail(ErrorCodes.TimedOut, message));
+          entry.finish(failReply(req.id, ErrorCodes.TimedOut, message));
         }, requestTimeoutMs);
       }
       const work = requestTraceActive()
@@ -338,7 +341,7 @@ export class Connection {
    * per request is costly for the garbage collector) only when its handler returned a promise;
    * while the handler runs it is `running`.
    */
-  private runPlain(req: RequestMessage, key: string, method: MethodEntry): Promise<ResponseMessage> | ResponseMessage {
+  private runPlain(req: RequestMessage, key: IdKey, method: MethodEntry): Promise<ResponseMessage> | ResponseMessage {
     let response: ResponseMessage | undefined;
     let deliver: ((response: ResponseMessage) => void) | undefined;
     const controller = new LazyAbort();
@@ -484,4 +487,9 @@ function encodable(value: unknown): boolean {
 
 function unencodable(response: ResponseMessage): ResponseMessage {
   return errorMessage(response.id, { code: ErrorCodes.InternalError, message: 'internal error: the result cannot be encoded as JSON' });
+}
+
+/** An error reply to request `id`. */
+function failReply(id: MessageId, code: number, message: string): ResponseMessage {
+  return errorMessage(id, { code, message });
 }

@@ -46,8 +46,38 @@ function isId(value: unknown): value is MessageId {
   return value === null || typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value));
 }
 
+/** What a decoded value is, without saying why it is invalid (no allocation: the hot path). */
+export type MessageKind = ParsedMessage['kind'];
+
+/**
+ * Classifies one decoded value like `parseMessage` does, allocating nothing: for a valid message,
+ * the value itself is the message of that kind. Use `parseMessage` for the reason of `invalid`.
+ */
+export function messageKind(value: unknown): MessageKind {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'invalid';
+  const m = value as Record<string, unknown>;
+  if (m['jsonrpc'] !== '2.0') return 'invalid';
+  const hasId = 'id' in m;
+  if (hasId && !isId(m['id'])) return 'invalid';
+  if ('method' in m) {
+    if (typeof m['method'] !== 'string') return 'invalid';
+    const params = m['params'];
+    if (params !== undefined && (typeof params !== 'object' || params === null)) return 'invalid';
+    return hasId ? 'request' : 'notification';
+  }
+  if (hasId && ('result' in m || 'error' in m)) return 'result' in m && 'error' in m ? 'invalid' : 'response';
+  return 'invalid';
+}
+
 /** Classifies one decoded JSON value (not an array: batches are split by the caller). */
 export function parseMessage(value: unknown): ParsedMessage {
+  const kind = messageKind(value);
+  if (kind !== 'invalid') return { kind, message: value } as ParsedMessage;
+  return invalidMessage(value);
+}
+
+/** Why `value` is not a valid message (see `parseMessage`). */
+function invalidMessage(value: unknown): ParsedMessage {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { kind: 'invalid', id: null, reason: 'a message must be a JSON object' };
   }
@@ -95,7 +125,10 @@ export function notificationMessage(method: string, params?: unknown): Notificat
   return params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params };
 }
 
-/** A key for an id in maps (keeps `1` and `"1"` apart). */
-export function idKey(id: MessageId): string {
-  return typeof id === 'string' ? `s:${id}` : String(id);
+/** A key for an id in maps: numbers (and null) as they are, strings prefixed (keeps `1` and `"1"` apart). */
+export type IdKey = string | number | null;
+
+/** The map key of `id` (no string is made for a numeric id). */
+export function idKey(id: MessageId): IdKey {
+  return typeof id === 'string' ? `s:${id}` : id;
 }

@@ -4,7 +4,7 @@
  * endpoints or reconnecting: `Client` creates one session per connection.
  */
 import { ConnectionError, SidewireError, TimeoutError } from '../errors.js';
-import { notificationMessage, parseMessage, requestMessage, type ResponseMessage } from './message.js';
+import { messageKind, notificationMessage, requestMessage, type NotificationMessage, type RequestMessage, type ResponseMessage } from './message.js';
 import type { MessageStream, StreamCloseInfo, StreamFrameError } from './message-stream.js';
 import { ErrorCodes, ResponseError } from './response-error.js';
 import { IdTable } from './id-table.js';
@@ -185,12 +185,12 @@ export class RpcSession {
   }
 
   private onItem(item: unknown): void {
-    const parsed = parseMessage(item);
-    if (parsed.kind === 'response') this.onResponse(parsed.message);
-    else if (parsed.kind === 'notification') this.handlers.onNotification(parsed.message.method, parsed.message.params);
-    else if (parsed.kind === 'request') {
+    const kind = messageKind(item);
+    if (kind === 'response') this.onResponse(item as ResponseMessage);
+    else if (kind === 'notification') this.handlers.onNotification((item as NotificationMessage).method, (item as NotificationMessage).params);
+    else if (kind === 'request') {
       // This client serves no methods.
-      this.trySend({ jsonrpc: '2.0', id: parsed.message.id, error: { code: ErrorCodes.MethodNotFound, message: 'method not found: clients serve no methods' } });
+      this.trySend({ jsonrpc: '2.0', id: (item as RequestMessage).id, error: { code: ErrorCodes.MethodNotFound, message: 'method not found: clients serve no methods' } });
     }
   }
 

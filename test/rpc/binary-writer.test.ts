@@ -8,24 +8,40 @@ import { decodeMsgpack } from '../../src/framing/msgpack.js';
 import { encodeMessageFrame, ZERO_COPY_MIN_BYTES } from '../../src/rpc/binary-codec.js';
 import { BinaryWriter } from '../../src/rpc/binary-writer.js';
 
-/** Records what is written (the Buffers themselves, not copies: later frames must not change them). */
+/**
+ * Records what is written: the Buffers themselves (`writes`, to check what was not copied) and what
+ * they held when the OS took them (`taken`). With `pending` set, the OS takes nothing: the
+ * Buffers stay in `writableLength` and must not change (`decodeAll` reads them as they are now).
+ */
 class FakeSocket extends EventEmitter {
   readonly writes: Buffer[][] = [];
+  readonly taken: Buffer[] = [];
   private group: Buffer[] | null = null;
+  pending = false;
   writableLength = 0;
   destroyed = false;
   writable = true;
+  get writableCorked(): number {
+    return this.group === null ? 0 : 1;
+  }
   write(chunk: Buffer): boolean {
     if (this.group !== null) this.group.push(chunk);
-    else this.writes.push([chunk]);
+    else this.take([chunk]);
     return true;
   }
   cork(): void {
     this.group = [];
   }
   uncork(): void {
-    if (this.group !== null && this.group.length > 0) this.writes.push(this.group);
+    if (this.group !== null && this.group.length > 0) this.take(this.group);
     this.group = null;
+  }
+  private take(group: Buffer[]): void {
+    this.writes.push(group);
+    for (const chunk of group) {
+      if (this.pending) this.writableLength += chunk.length;
+      else this.taken.push(Buffer.from(chunk));
+    }
   }
   end(): void {
     this.writable = false;
@@ -42,6 +58,10 @@ function setup(options: ConstructorParameters<typeof BinaryWriter>[1] = {}): { s
 
 /** Every frame in everything written, decoded. */
 function decodeAll(socket: FakeSocket): unknown[] {
+  return decodeChunks(socket.pending ? socket.writes.flat() : socket.taken);
+}
+
+function decodeChunks(chunks: readonly Buffer[]): unknown[] {
   const out: unknown[] = [];
   const decoder = new LengthPrefixDecoder({
     maxFrameBytes: 0xffff_ffff,
@@ -52,7 +72,7 @@ function decodeAll(socket: FakeSocket): unknown[] {
     },
     onError: (e) => assert.fail(e.message),
   });
-  for (const group of socket.writes) for (const chunk of group) decoder.push(chunk);
+  for (const chunk of chunks) decoder.push(chunk);
   assert.equal(decoder.bufferedBytes, 0);
   return out;
 }
@@ -75,6 +95,7 @@ describe('BinaryWriter', () => {
 
   it('a full batch is written at once; frames that do not fit move to a new Buffer, in order', async () => {
     const { socket, writer } = setup();
+    socket.pending = true; // the OS takes nothing: every Buffer written must stay as it was
     const sent: object[] = [];
     for (let i = 0; i < 400; i++) {
       const m = { jsonrpc: '2.0', method: 'n', params: { i, s: 'x'.repeat((i * 37) % 900) } };
@@ -84,6 +105,33 @@ describe('BinaryWriter', () => {
     assert.ok(socket.writes.length >= 2, 'full batches went out before the end of the turn');
     await turn();
     assert.deepEqual(decodeAll(socket), sent, 'earlier writes were not overwritten by later frames');
+  });
+
+  it('reuses its batch Buffer from the start once the OS took every byte, never while bytes are pending', async () => {
+    const { socket, writer } = setup();
+    const sent: object[] = [];
+    const send = (i: number): void => {
+      const m = { jsonrpc: '2.0', method: 'n', params: { i, s: 'y'.repeat(i % 200) } };
+      sent.push(m);
+      writer.writeMessage(m);
+    };
+    for (let i = 0; i < 50; i++) send(i);
+    await turn();
+    for (let i = 50; i < 100; i++) send(i);
+    await turn();
+    assert.equal(socket.writes.length, 2);
+    const [a, b] = [socket.writes[0]![0]!, socket.writes[1]![0]!];
+    assert.equal(a.buffer, b.buffer, 'same Buffer');
+    assert.equal(a.byteOffset, b.byteOffset, 'from its start');
+    socket.pending = true;
+    for (let i = 100; i < 150; i++) send(i);
+    await turn();
+    for (let i = 150; i < 200; i++) send(i);
+    await turn();
+    const [c, d] = [socket.writes[2]![0]!, socket.writes[3]![0]!];
+    assert.ok(d.buffer !== c.buffer || d.byteOffset >= c.byteOffset + c.length, 'pending bytes are not overwritten');
+    assert.deepEqual(decodeChunks([c, d]), sent.slice(100));
+    assert.deepEqual(decodeChunks(socket.taken), sent.slice(0, 100));
   });
 
   it('large binary values are written from the caller\'s memory, after what was batched', async () => {

@@ -34,7 +34,8 @@ describe('parseMessage', () => {
   });
   it('idKey keeps numbers and numeric strings apart', () => {
     assert.notEqual(idKey(1), idKey('1'));
-    assert.equal(idKey(null), 'null');
+    assert.notEqual(idKey(null), idKey('null'));
+    assert.equal(idKey(7), 7, 'no string is made for a numeric id');
   });
   it('resultMessage turns undefined into null (JSON has no undefined)', () => {
     assert.deepEqual(resultMessage(1, undefined), { jsonrpc: '2.0', id: 1, result: null });

@@ -182,7 +182,6 @@ async function orchestrate(argv: readonly string[]): Promise<void> {
     if (metric === undefined) throw new Error(`scenario ${id} is not supported here`);
     const params = quick ? info.quick : info.full;
     const rows = new Map<string, Row>(impls.map((i) => [i, { values: [], clientNs: [], serverNs: [] }]));
-    const ops = params.count + params.warmup; // CPU time covers the warm-up too
     const loads: number[] = [];
     for (let run = 1; run <= runs; run++) {
       for (const impl of impls) {
@@ -194,6 +193,7 @@ async function orchestrate(argv: readonly string[]): Promise<void> {
         try {
           const m = await measure({ impl, scenario: id, params, build, pin, ...(prof ? { prof } : {}) });
           const row = rows.get(impl)!;
+          const ops = (m['messages'] ?? params.count) + params.warmup; // CPU time covers the warm-up too
           row.values.push(m[metric] as number);
           if (m['clientCpuUs'] !== undefined) row.clientNs.push((m['clientCpuUs'] * 1000) / ops);
           if (m['serverCpuUs'] !== undefined) row.serverNs.push((m['serverCpuUs'] * 1000) / ops);
