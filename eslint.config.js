@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'build/**', 'node_modules/**', 'benchmarks/results/**', 'benchmarks/node_modules/**', 'benchmarks/.build/**'] },
+  { ignores: ['dist/**', 'build/**', 'node_modules/**', 'benchmarks/results/**', 'benchmarks/node_modules/**', 'benchmarks/.build/**', '.scratch/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
