@@ -8,7 +8,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { implInfo, SIDEWIRE_ID, type ImplInfo } from './impl/registry.js';
+import { implInfo, isSidewireImpl, SIDEWIRE_ID, type ImplInfo } from './impl/registry.js';
 import { parseArgs, USAGE, type RunOptions } from './lib/args.js';
 import { runMeta, summarize, writeResults, type ImplResult, type ResultsFile, type ScenarioResult } from './lib/results.js';
 import { abortPairs, runPair } from './lib/run-pair.js';
@@ -19,6 +19,7 @@ import { renderSvg } from './lib/svg.js';
 import { scenarioTable } from './lib/table.js';
 import { targetVerdicts } from './impl/sidewire/targets.js';
 import { BUILD_ENV, buildSidewire } from './impl/sidewire/build.js';
+import { sidewireSource } from './impl/sidewire/load.js';
 
 /** Why `impl` cannot run here (peer not installed), or undefined. */
 function unavailable(impl: ImplInfo): string | undefined {
@@ -103,8 +104,12 @@ async function main(): Promise<number> {
   if (meta.loadAvg > meta.cpus * 0.5) {
     console.warn(`warning: load average ${meta.loadAvg} on ${meta.cpus} CPUs: other work is running, results will be noisy`);
   }
-  if (!options.impls.includes(SIDEWIRE_ID)) console.log('(no sidewire rows yet: ratios are against raw net NDJSON)');
-  else if (process.env[BUILD_ENV] === undefined) process.env[BUILD_ENV] = buildSidewire(); // measure the compiled JS users run
+  if (!options.impls.includes(SIDEWIRE_ID)) console.log('(no sidewire JSON-mode rows: ratios are against raw net NDJSON)');
+  if (options.impls.some(isSidewireImpl)) {
+    // measure the compiled JS users run; spawnChild passes process.env, so every sidewire child loads it (load.ts)
+    if (process.env[BUILD_ENV] === undefined) process.env[BUILD_ENV] = buildSidewire();
+    console.log(`sidewire from ${sidewireSource()}`);
+  }
   const scenarios: ScenarioResult[] = [];
   for (const id of options.scenarios) {
     const result = await runScenario(scenarioInfo(id), options, pin);

@@ -27,6 +27,12 @@ export const IMPLS: readonly ImplInfo[] = [
     description: 'sidewire serve() + connect({ mode: "json" }): JSON-RPC 2.0 over NDJSON, coalesced writes, $/hello at connect (the ratio baseline)',
   },
   {
+    id: 'sidewire-binary',
+    label: 'sidewire (binary mode)',
+    encoding: 'binary',
+    description: 'sidewire serve() + connect({ mode: "binary" }): JSON-RPC 2.0 as length-prefixed MessagePack frames, Buffers as bin, coalesced writes',
+  },
+  {
     id: 'raw-ndjson',
     label: 'raw net NDJSON',
     encoding: 'json',
@@ -63,6 +69,11 @@ export const IMPLS: readonly ImplInfo[] = [
 
 /** The id whose rows, once present, become the baseline of the ratio column ("sidewire ÷ peer"). */
 export const SIDEWIRE_ID = 'sidewire';
+
+/** True for sidewire's own implementations (`sidewire`, `sidewire-binary`): they load sidewire's compiled build. */
+export function isSidewireImpl(id: string): boolean {
+  return id === SIDEWIRE_ID || id.startsWith(`${SIDEWIRE_ID}-`);
+}
 
 /** The baseline while sidewire rows do not exist. */
 export const FALLBACK_BASELINE_ID = 'raw-ndjson';

@@ -13,6 +13,7 @@ const HEAD_H = 46;
 const GAP = 18;
 const COLORS: Readonly<Record<string, string>> = {
   sidewire: '#d9480f',
+  'sidewire-binary': '#f59f00',
   'raw-ndjson': '#1c7ed6',
   'raw-lp': '#0b7285',
   'node-ipc': '#7048e8',

@@ -127,6 +127,24 @@ export class MsgpackEncoder {
     this.writeLongString(s);
   }
 
+  /**
+   * The request `{ jsonrpc: '2.0', id, method, params }`, or the notification without `id`, as
+   * the map `write` would produce for that object (same keys, same order), from constants.
+   */
+  writeCall(id: number | undefined, method: string, params: unknown): void {
+    this.ensure(1);
+    this.buf[this.pos++] = id === undefined ? 0x83 : 0x84;
+    this.writeConstant(JSONRPC_2_0);
+    if (id !== undefined) {
+      this.writeConstant(KEY_ID);
+      this.writeNumber(id);
+    }
+    this.writeConstant(KEY_METHOD);
+    this.writeString(method);
+    this.writeConstant(KEY_PARAMS);
+    this.write(params, 2);
+  }
+
   /** A map key: the JSON-RPC envelope's own keys are written from constants. */
   private writeKey(key: string): void {
     // Property names are internalized strings: these compares are pointer compares.

@@ -46,6 +46,30 @@ export function encodeFrameInto(encoder: MsgpackEncoder, buf: Buffer, pos: numbe
   } catch (err) {
     throw encodeError(err);
   }
+  finishFrame(encoder);
+}
+
+/**
+ * Like `encodeFrameInto` for the request `{ jsonrpc: '2.0', id, method, params }` (the notification
+ * without `id`), without the message object: the envelope is written from constants, in the
+ * order `requestMessage`/`notificationMessage` give their keys, so the bytes are the same.
+ * `params` must not be undefined (those messages leave the key out).
+ * @throws TypeError like `encodeFrameInto`
+ */
+export function encodeCallInto(encoder: MsgpackEncoder, buf: Buffer, pos: number, id: number | undefined, method: string, params: unknown): void {
+  encoder.begin(buf, pos);
+  encoder.ensure(FRAME_HEADER_BYTES);
+  encoder.pos += FRAME_HEADER_BYTES;
+  try {
+    encoder.writeCall(id, method, params);
+  } catch (err) {
+    throw encodeError(err);
+  }
+  finishFrame(encoder);
+}
+
+/** Checks the frame just encoded and writes its header. */
+function finishFrame(encoder: MsgpackEncoder): void {
   const payload = encoder.pos - encoder.base - FRAME_HEADER_BYTES + encoder.holeBytes;
   if (payload > MAX_FRAME_LENGTH) {
     throw new TypeError(`cannot send a message of ${payload} bytes: a binary frame carries at most ${MAX_FRAME_LENGTH} bytes`);

@@ -18,9 +18,11 @@ import type { Socket } from 'node:net';
 import { BINARY_PREFACE, LengthPrefixDecoder } from '../framing/length-prefix.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../framing/limits.js';
 import { decodeMsgpackAt } from '../framing/msgpack.js';
+import { NEEDS_LIBRARY, tryDecode } from '../framing/msgpack-decoder.js';
 import { encodeMessageFrame } from './binary-codec.js';
 import { PeerPrefaceReader } from './binary-preface.js';
 import type { MessagePriority, MessageStream, MessageStreamHandlers, SendOutcome } from './message-stream.js';
+import { notificationMessage, requestMessage } from './message.js';
 import { PreparedMessage } from './prepared-message.js';
 import { BinaryWriter } from './binary-writer.js';
 import type { SlowConsumerPolicy } from './socket-writer.js';
@@ -144,6 +146,11 @@ export class BinaryStream implements MessageStream {
       maxFrameBytes: this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
       onFrameAt: (buffer, start, end) => {
         if (!this.open) return;
+        const value = tryDecode(buffer, start, end); // the common case, without a result object
+        if (value !== NEEDS_LIBRARY) {
+          handlers.onMessage(value);
+          return;
+        }
         const decoded = decodeMsgpackAt(buffer, start, end);
         if (decoded.ok) handlers.onMessage(decoded.value);
         else handlers.onFrameError(decoded.error);
@@ -207,6 +214,17 @@ export class BinaryStream implements MessageStream {
     try {
       if (message instanceof PreparedMessage) return this.writer.writeFrame(message.encoded('binary', encodeMessageFrame), priority);
       return this.writer.writeMessage(message, priority);
+    } catch (err) {
+      if (!(err instanceof TypeError)) throw err;
+      throw new TypeError(`message cannot be encoded as MessagePack: ${err.message}`, { cause: err });
+    }
+  }
+
+  sendCall(id: number | undefined, method: string, params: unknown, priority: MessagePriority = 'reply'): SendOutcome {
+    if (params === undefined) return this.send(id === undefined ? notificationMessage(method) : requestMessage(id, method), priority);
+    if (!this.isOpen) return 'closed';
+    try {
+      return this.writer.writeCall(id, method, params, priority);
     } catch (err) {
       if (!(err instanceof TypeError)) throw err;
       throw new TypeError(`message cannot be encoded as MessagePack: ${err.message}`, { cause: err });

@@ -10,6 +10,10 @@
  * replies are always written), `onPressure` says when the owner should stop and resume reading
  * from the peer, and the socket's traffic meter counts every frame.
  *
+ * Latency: requests and replies (not notifications and events) are written as soon as 2 KiB are
+ * batched, so with many calls in flight the peer works on the first ones while the rest are
+ * made, instead of the two processes taking turns with whole batches.
+ *
  * A frame holding large binary values (>= 64 KiB each, see binary-codec.ts) is written right away,
  * after what is batched, as one corked write of the slab pieces and the values themselves (not
  * copied). A frame that is large by itself (>= 64 KiB) is also written right away.
@@ -18,7 +22,7 @@ import type { Socket } from 'node:net';
 import { MsgpackEncoder } from '../framing/msgpack-encoder.js';
 import { socketMeter } from '../observability/socket-meter.js';
 import type { TrafficMeter } from '../observability/traffic-meter.js';
-import { encodeFrameInto, frameParts, ZERO_COPY_MIN_BYTES } from './binary-codec.js';
+import { encodeCallInto, encodeFrameInto, frameParts, ZERO_COPY_MIN_BYTES } from './binary-codec.js';
 import type { MessagePriority, SendOutcome } from './message-stream.js';
 import { DEFAULT_HIGH_WATER_MARK, type SlowConsumerPolicy } from './socket-writer.js';
 
@@ -28,6 +32,13 @@ const SLAB_BYTES = 64 * 1024;
 const MIN_ROOM = 1024;
 /** Frames at least this big are written at once instead of waiting for the end of the turn. */
 const LARGE_FRAME_BYTES = 64 * 1024;
+/**
+ * Requests and replies are written once this much is batched, without waiting for the end of the
+ * turn: the peer starts on the first ones while the rest are being made (both processes work at
+ * once instead of in turns). Measured with 64 requests in flight: +30-50 % requests/s over
+ * batching whole turns; 1-4 KiB all do about as well, 16 KiB and more lose most of it.
+ */
+const EARLY_FLUSH_BYTES = 2048;
 
 export interface BinaryWriterOptions {
   /**
@@ -86,26 +97,62 @@ export class BinaryWriter {
   }
 
   /**
-   * Encodes `message` as a frame and batches it (or writes it now when it is large).
+   * Encodes `message` as a frame and batches it (or writes it now when it is large, or when a
+   * `reply` priority message finds EARLY_FLUSH_BYTES batched).
    * @throws TypeError when the message cannot be encoded (nothing is sent then)
    */
   writeMessage(message: unknown, priority: MessagePriority = 'reply'): SendOutcome {
-    if (!this.canWrite()) return 'closed';
-    if (this.encoding) throw new TypeError('cannot send a message while another one is being encoded on the same connection (from a getter or toJSON-like code inside a message?)');
-    const encoder = this.encoder;
-    // Nearly full: write the batch now, so the next frames can go at the start of the same slab
-    // (when the OS took it all) instead of into a new one that the encoder would allocate.
-    if (this.slab !== null && this.slab.length - this.used < MIN_ROOM) this.flush();
-    const slab = this.slab ?? this.newSlab();
-    this.encoding = true;
+    const slab = this.beginFrame();
+    if (slab === null) return 'closed';
     try {
-      encodeFrameInto(encoder, slab, this.used, message);
+      encodeFrameInto(this.encoder, slab, this.used, message);
     } catch (err) {
       this.adopt(); // keeps what was batched before this frame; drops the partial frame
       throw err;
     } finally {
       this.encoding = false;
     }
+    return this.endFrame(priority, priority === 'reply');
+  }
+
+  /**
+   * Encodes the request `{ jsonrpc, id, method, params }` (or, without `id`, the notification) as
+   * a frame without building the message object: the same bytes as `writeMessage` of it.
+   * `params` must not be undefined.
+   * @throws TypeError when `params` cannot be encoded (nothing is sent then)
+   */
+  writeCall(id: number | undefined, method: string, params: unknown, priority: MessagePriority = 'reply'): SendOutcome {
+    const slab = this.beginFrame();
+    if (slab === null) return 'closed';
+    try {
+      encodeCallInto(this.encoder, slab, this.used, id, method, params);
+    } catch (err) {
+      this.adopt();
+      throw err;
+    } finally {
+      this.encoding = false;
+    }
+    return this.endFrame(priority, id !== undefined);
+  }
+
+  /** Before encoding a frame into the slab at `used`: the slab, or null when the socket is done. Sets `encoding`. */
+  private beginFrame(): Buffer | null {
+    if (!this.canWrite()) return null;
+    if (this.encoding) throw new TypeError('cannot send a message while another one is being encoded on the same connection (from a getter or toJSON-like code inside a message?)');
+    // Nearly full: write the batch now, so the next frames can go at the start of the same slab
+    // (when the OS took it all) instead of into a new one that the encoder would allocate.
+    if (this.slab !== null && this.slab.length - this.used < MIN_ROOM) this.flush();
+    const slab = this.slab ?? this.newSlab();
+    this.encoding = true;
+    return slab;
+  }
+
+  /**
+   * After a frame was encoded: batches it, writes it now (large, with holes, or `urgent` — a
+   * request or reply — once EARLY_FLUSH_BYTES are batched) or drops it (event over the limit).
+   */
+  private endFrame(priority: MessagePriority, urgent: boolean): SendOutcome {
+    const encoder = this.encoder;
     const size = encoder.pos - encoder.base + encoder.holeBytes;
     if (priority === 'event' && this.overLimit(size)) {
       this.adopt();
@@ -117,7 +164,7 @@ export class BinaryWriter {
       this.writeWithHoles(frameParts(encoder) as Buffer[], encoder.pos);
     } else {
       this.used = encoder.pos;
-      if (size >= LARGE_FRAME_BYTES) this.flush();
+      if (size >= LARGE_FRAME_BYTES || (urgent && this.used - this.start >= EARLY_FLUSH_BYTES)) this.flush();
       else this.schedule();
     }
     this.checkPressure();

@@ -11,7 +11,6 @@ import {
   messageKind,
   type IdKey,
   type ParsedMessage,
-  notificationMessage,
   parseMessage,
   resultMessage,
   type MessageId,
@@ -139,7 +138,7 @@ export class Connection {
 
   /** Sends an event (notification), subject to the slow-consumer policy. */
   sendEvent(method: string, params: unknown): SendOutcome {
-    return this.stream.send(notificationMessage(method, params), 'event');
+    return this.stream.sendCall(undefined, method, params, 'event');
   }
 
   /** Resolves when no reply is pending (used by graceful close). */

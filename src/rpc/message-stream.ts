@@ -59,6 +59,13 @@ export interface MessageStream {
    */
   send(message: object | PreparedMessage, priority?: MessagePriority): SendOutcome;
   /**
+   * Sends the request `requestMessage(id, method, params)`, or without `id` the notification
+   * `notificationMessage(method, params)`: the same as `send` of that message, which binary mode
+   * encodes without building it.
+   * @throws TypeError when `params` cannot be encoded
+   */
+  sendCall(id: number | undefined, method: string, params: unknown, priority?: MessagePriority): SendOutcome;
+  /**
    * Refuse to send messages larger than `bytes` (the peer's limit, learnt from `$/hello`):
    * `send` then throws SidewireError ERR_MESSAGE_TOO_LARGE instead of writing them.
    */

@@ -12,6 +12,7 @@ import type {
   MessageStreamHandlers,
   SendOutcome,
 } from './message-stream.js';
+import { notificationMessage, requestMessage } from './message.js';
 import { PreparedMessage } from './prepared-message.js';
 import { SocketWriter, type SlowConsumerPolicy } from './socket-writer.js';
 import { realTimers, type TimerHandle, type Timers } from './timers.js';
@@ -140,6 +141,10 @@ export class NdjsonStream implements MessageStream {
       if (bytes > limit) throw messageTooLarge(bytes, limit);
     }
     return this.writer.write(line, priority);
+  }
+
+  sendCall(id: number | undefined, method: string, params: unknown, priority: MessagePriority = 'reply'): SendOutcome {
+    return this.send(id === undefined ? notificationMessage(method, params) : requestMessage(id, method, params), priority);
   }
 
   limitOutgoing(bytes: number): void {

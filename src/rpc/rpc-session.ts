@@ -4,7 +4,7 @@
  * endpoints or reconnecting: `Client` creates one session per connection.
  */
 import { ConnectionError, SidewireError, TimeoutError } from '../errors.js';
-import { messageKind, notificationMessage, requestMessage, type NotificationMessage, type RequestMessage, type ResponseMessage } from './message.js';
+import { messageKind, notificationMessage, type NotificationMessage, type RequestMessage, type ResponseMessage } from './message.js';
 import type { MessageStream, StreamCloseInfo, StreamFrameError } from './message-stream.js';
 import { ErrorCodes, ResponseError } from './response-error.js';
 import { IdTable } from './id-table.js';
@@ -109,7 +109,7 @@ export class RpcSession {
         timer = this.timers.setTimeout(() => cancel(timeoutError(method, timeoutMs, this.describeEndpoint)), timeoutMs);
       }
       try {
-        this.stream.send(requestMessage(id, method, params));
+        this.stream.sendCall(id, method, params);
       } catch (err) {
         this.pending.get(id)?.reject(sendError(method, err));
       }
@@ -121,7 +121,7 @@ export class RpcSession {
     return new Promise<unknown>((resolve, reject) => {
       this.pending.set(id, { method, resolve, reject });
       try {
-        this.stream.send(requestMessage(id, method, params));
+        this.stream.sendCall(id, method, params);
       } catch (err) {
         this.pending.delete(id);
         reject(sendError(method, err));
@@ -132,7 +132,7 @@ export class RpcSession {
   /** Sends a notification (fire and forget). */
   notify(method: string, params: unknown): void {
     if (!this.stream.isOpen) throw this.closedError(method);
-    this.stream.send(notificationMessage(method, params));
+    this.stream.sendCall(undefined, method, params);
   }
 
   /** Rejects every pending call with ERR_CONNECTION_CLOSED and closes the connection. */

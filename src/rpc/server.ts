@@ -174,7 +174,7 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
   notify(clientId: string, method: string, params?: unknown): boolean {
     const conn = this.conns.get(clientId);
     if (conn === undefined || !conn.authenticated) return false;
-    return conn.stream.send(notificationMessage(method, params), 'event') === 'queued';
+    return conn.stream.sendCall(undefined, method, params, 'event') === 'queued';
   }
 
   /** Sends a notification to every JSON/binary client. Returns how many it was queued for. */

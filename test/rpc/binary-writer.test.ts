@@ -82,8 +82,8 @@ const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve)
 describe('BinaryWriter', () => {
   it('batches the frames of one turn into one write of one Buffer', async () => {
     const { socket, writer } = setup();
-    const sent = Array.from({ length: 200 }, (_, i) => ({ jsonrpc: '2.0', id: i, result: { d: Buffer.alloc(i % 50, i) } }));
-    for (const m of sent) assert.equal(writer.writeMessage(m), 'queued');
+    const sent = Array.from({ length: 200 }, (_, i) => ({ jsonrpc: '2.0', method: 'n', params: { d: Buffer.alloc(i % 50, i) } }));
+    for (const m of sent) assert.equal(writer.writeMessage(m, 'event'), 'queued');
     assert.equal(socket.writes.length, 0, 'nothing before the end of the turn');
     assert.ok(writer.bufferedBytes > 200 * 20);
     await turn();
@@ -113,7 +113,7 @@ describe('BinaryWriter', () => {
     const send = (i: number): void => {
       const m = { jsonrpc: '2.0', method: 'n', params: { i, s: 'y'.repeat(i % 200) } };
       sent.push(m);
-      writer.writeMessage(m);
+      writer.writeMessage(m, 'event');
     };
     for (let i = 0; i < 50; i++) send(i);
     await turn();
@@ -132,6 +132,40 @@ describe('BinaryWriter', () => {
     assert.ok(d.buffer !== c.buffer || d.byteOffset >= c.byteOffset + c.length, 'pending bytes are not overwritten');
     assert.deepEqual(decodeChunks([c, d]), sent.slice(100));
     assert.deepEqual(decodeChunks(socket.taken), sent.slice(0, 100));
+  });
+
+  it('writes requests and replies once 2 KiB are batched; notifications wait for the end of the turn', async () => {
+    const { socket, writer } = setup();
+    for (let i = 0; i < 100; i++) writer.writeCall(undefined, 'n', { d: Buffer.alloc(60) });
+    assert.equal(socket.writes.length, 0, 'notifications: one write per turn');
+    for (let i = 0; i < 10; i++) writer.writeMessage({ jsonrpc: '2.0', id: i, result: { d: Buffer.alloc(60) } });
+    assert.equal(socket.writes.length, 1, 'a reply found more than 2 KiB batched: written at once');
+    for (let i = 0; i < 60; i++) writer.writeCall(i, 'echo', { d: Buffer.alloc(60) });
+    const early = socket.writes.length;
+    assert.ok(early >= 3 && early <= 4, `requests went out every ~2 KiB (${early} writes)`);
+    for (const group of socket.writes) for (const chunk of group) assert.ok(chunk.length < 2048 + 200 || group === socket.writes[0]);
+    await turn();
+    assert.equal(decodeAll(socket).length, 170);
+  });
+
+  it('writeCall batches the same frames as writeMessage of the request / notification object', async () => {
+    const a = setup();
+    const b = setup();
+    const big = Buffer.alloc(ZERO_COPY_MIN_BYTES, 3);
+    const calls: Array<[number | undefined, string, unknown]> = [
+      [1, 'echo', { d: Buffer.from('hi') }],
+      [undefined, 'n', [1, 'x', null]],
+      [2 ** 32, 'métier', { nested: { list: [true, 1.5] } }],
+      [undefined, 'blob', { d: big }],
+    ];
+    for (const [id, method, params] of calls) {
+      a.writer.writeMessage(id === undefined ? { jsonrpc: '2.0', method, params } : { jsonrpc: '2.0', id, method, params });
+      b.writer.writeCall(id, method, params);
+    }
+    await turn();
+    assert.deepEqual(Buffer.concat(b.socket.taken), Buffer.concat(a.socket.taken));
+    assert.equal(decodeAll(b.socket).length, calls.length);
+    assert.ok(b.socket.writes.some((group) => group.includes(big)), 'large values are not copied');
   });
 
   it('large binary values are written from the caller\'s memory, after what was batched', async () => {
