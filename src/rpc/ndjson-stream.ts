@@ -127,6 +127,16 @@ export class NdjsonStream implements MessageStream {
   }
 
   send(message: object | PreparedMessage, priority: MessagePriority = 'reply'): SendOutcome {
+    return this.sendLine(message, priority, priority === 'reply');
+  }
+
+  sendCall(id: number | undefined, method: string, params: unknown, priority: MessagePriority = 'reply'): SendOutcome {
+    if (id === undefined) return this.sendLine(notificationMessage(method, params), priority, false);
+    return this.sendLine(requestMessage(id, method, params), priority, true);
+  }
+
+  /** `urgent`: a request or reply, written once a little is batched (see SocketWriter.write). */
+  private sendLine(message: object | PreparedMessage, priority: MessagePriority, urgent: boolean): SendOutcome {
     if (!this.isOpen) return 'closed';
     let line: string;
     try {
@@ -140,11 +150,7 @@ export class NdjsonStream implements MessageStream {
       const bytes = Buffer.byteLength(line) - 1; // without the newline
       if (bytes > limit) throw messageTooLarge(bytes, limit);
     }
-    return this.writer.write(line, priority);
-  }
-
-  sendCall(id: number | undefined, method: string, params: unknown, priority: MessagePriority = 'reply'): SendOutcome {
-    return this.send(id === undefined ? notificationMessage(method, params) : requestMessage(id, method, params), priority);
+    return this.writer.write(line, priority, urgent);
   }
 
   limitOutgoing(bytes: number): void {

@@ -32,6 +32,11 @@ export interface SocketWriterOptions {
 
 /** Queued bytes that are written at once instead of at the end of the event-loop turn. */
 const BATCH_BYTES = 64 * 1024;
+/**
+ * Requests and replies (`urgent` writes) go out once this much is batched instead of at the end of
+ * the turn, so the peer works on the first ones while the rest are made (see binary-writer.ts).
+ */
+const EARLY_FLUSH_BYTES = 2048;
 
 /** Default high-water mark: 8 MiB. */
 export const DEFAULT_HIGH_WATER_MARK = 8 * 1024 * 1024;
@@ -69,8 +74,11 @@ export class SocketWriter {
     return this.dropped;
   }
 
-  /** Queues one encoded message. */
-  write(chunk: string | Buffer, priority: MessagePriority = 'reply'): SendOutcome {
+  /**
+   * Queues one encoded message, written at the end of the turn, or at once when 64 KiB are
+   * queued, or (`urgent`: requests and replies) when 2 KiB are.
+   */
+  write(chunk: string | Buffer, priority: MessagePriority = 'reply', urgent = priority === 'reply'): SendOutcome {
     if (this.ending || this.socket.destroyed || !this.socket.writable) return 'closed';
     const size = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
     if (priority === 'event' && this.bufferedBytes + size > this.hwm) {
@@ -85,7 +93,7 @@ export class SocketWriter {
     this.pending.push(chunk);
     this.pendingBytes += size;
     this.meter?.sent(size);
-    if (this.pendingBytes >= BATCH_BYTES) {
+    if (this.pendingBytes >= BATCH_BYTES || (urgent && this.pendingBytes >= EARLY_FLUSH_BYTES)) {
       this.writeOut(); // a full batch goes out now; a scheduled flush finds the rest
     } else if (!this.scheduled) {
       this.scheduled = true;
