@@ -26,10 +26,10 @@ import { notificationMessage, requestMessage } from './message.js';
 import { PreparedMessage } from './prepared-message.js';
 import { BinaryWriter } from './binary-writer.js';
 import type { SlowConsumerPolicy } from './socket-writer.js';
-import { realTimers, type TimerHandle, type Timers } from './timers.js';
-import { closeInfo, endSocketAfterGrace } from './socket-close.js';
+import { SocketMessageStream, type SocketStreamOptions } from './socket-message-stream.js';
 
-export interface BinaryStreamOptions {
+/** Options of a BinaryStream (with `closeGraceMs` and `timers`, see SocketStreamOptions). */
+export interface BinaryStreamOptions extends SocketStreamOptions {
   /**
    * Largest accepted incoming frame payload, in bytes (checked against the header).
    * @default 16777216 (16 MiB)
@@ -48,12 +48,6 @@ export interface BinaryStreamOptions {
   /** Bytes already read from the socket (after the client's preface, on the server); decoded first on `start`. */
   readonly initial?: Buffer;
   /**
-   * After `close()`, destroy the socket if the peer has not closed its side within this long.
-   * 0 = destroy as soon as everything queued was handed to the OS.
-   * @default 2000
-   */
-  readonly closeGraceMs?: number;
-  /**
    * Send our preface (`00 53 57 01`) before the first frame. Both sides do; the server's router
    * has already read and checked the client's.
    * @default true
@@ -65,27 +59,15 @@ export interface BinaryStreamOptions {
    * @default false
    */
   readonly expectPreface?: boolean;
-  /**
-   * Timer functions.
-   * @default real, unref()'d timers
-   */
-  readonly timers?: Timers;
 }
 
 /** Where the peer's preface stands (client side). */
 export type PeerPrefaceState = 'not-expected' | 'waiting' | 'received' | 'json' | 'invalid';
 
-export class BinaryStream implements MessageStream {
+export class BinaryStream extends SocketMessageStream implements MessageStream {
   readonly mode = 'binary' as const;
-  private readonly socket: Socket;
   private readonly options: BinaryStreamOptions;
-  private readonly writer: BinaryWriter;
-  private readonly timers: Timers;
-  private handlers: MessageStreamHandlers | undefined;
-  private open = true;
-  private closedNotified = false;
-  private lastError: Error | undefined;
-  private graceTimer: TimerHandle | undefined;
+  protected readonly writer: BinaryWriter;
   private preface: PeerPrefaceState;
   private problem: string | undefined;
   private received = 0;
@@ -93,9 +75,8 @@ export class BinaryStream implements MessageStream {
   private writerOver = false;
 
   constructor(socket: Socket, options: BinaryStreamOptions = {}) {
-    this.socket = socket;
+    super(socket, options);
     this.options = options;
-    this.timers = options.timers ?? realTimers;
     this.preface = options.expectPreface === true ? 'waiting' : 'not-expected';
     this.writer = new BinaryWriter(socket, {
       ...(options.highWaterMarkBytes === undefined ? {} : { highWaterMarkBytes: options.highWaterMarkBytes }),
@@ -105,23 +86,7 @@ export class BinaryStream implements MessageStream {
         this.applyPressure();
       },
     });
-    socket.on('error', (err) => {
-      this.lastError = err;
-    });
-    socket.on('close', (hadError) => this.notifyClose(hadError));
     if (options.sendPreface !== false) socket.write(BINARY_PREFACE);
-  }
-
-  get isOpen(): boolean {
-    return this.open && !this.socket.destroyed;
-  }
-
-  get bufferedBytes(): number {
-    return this.writer.bufferedBytes;
-  }
-
-  get droppedEvents(): number {
-    return this.writer.droppedEvents;
   }
 
   /** The peer's preface: `waiting` until it arrived (client side), `received` after. */
@@ -205,8 +170,7 @@ export class BinaryStream implements MessageStream {
       }
       handlers.onPeerEnd?.();
     });
-    this.socket.resume();
-    if (this.socket.destroyed) this.notifyClose(this.lastError !== undefined);
+    this.startReading();
   }
 
   send(message: object | PreparedMessage, priority: MessagePriority = 'reply'): SendOutcome {
@@ -235,26 +199,5 @@ export class BinaryStream implements MessageStream {
   private applyPressure(): void {
     if (this.writerOver) this.socket.pause();
     else if (this.open) this.socket.resume();
-  }
-
-  close(): void {
-    if (!this.open) return;
-    this.open = false;
-    this.writer.end();
-    this.graceTimer = endSocketAfterGrace(this.socket, this.options.closeGraceMs ?? 2000, this.timers);
-  }
-
-  destroy(error?: Error): void {
-    this.open = false;
-    if (error !== undefined) this.lastError = error;
-    this.socket.destroy();
-  }
-
-  private notifyClose(hadError: boolean): void {
-    this.open = false;
-    if (this.graceTimer !== undefined) this.timers.clearTimeout(this.graceTimer);
-    if (this.closedNotified || this.handlers === undefined) return;
-    this.closedNotified = true;
-    this.handlers.onClose(closeInfo(hadError, this.lastError));
   }
 }

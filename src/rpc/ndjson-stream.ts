@@ -15,10 +15,10 @@ import type {
 import { notificationMessage, requestMessage } from './message.js';
 import { PreparedMessage } from './prepared-message.js';
 import { SocketWriter, type SlowConsumerPolicy } from './socket-writer.js';
-import { realTimers, type TimerHandle, type Timers } from './timers.js';
-import { closeInfo, endSocketAfterGrace } from './socket-close.js';
+import { SocketMessageStream, type SocketStreamOptions } from './socket-message-stream.js';
 
-export interface NdjsonStreamOptions {
+/** Options of an NdjsonStream (with `closeGraceMs` and `timers`, see SocketStreamOptions). */
+export interface NdjsonStreamOptions extends SocketStreamOptions {
   /**
    * Largest accepted incoming line, in bytes.
    * @default 16777216 (16 MiB)
@@ -36,38 +36,19 @@ export interface NdjsonStreamOptions {
   readonly slowConsumer?: SlowConsumerPolicy;
   /** Bytes already read from the socket (while sniffing the mode); decoded first on `start`. */
   readonly initial?: Buffer;
-  /**
-   * After `close()`, destroy the socket if the peer has not closed its side within this long.
-   * 0 = destroy as soon as everything queued was handed to the OS (clients: nothing to wait for).
-   * @default 2000
-   */
-  readonly closeGraceMs?: number;
-  /**
-   * Timer functions.
-   * @default real, unref()'d timers
-   */
-  readonly timers?: Timers;
 }
 
 
-export class NdjsonStream implements MessageStream {
+export class NdjsonStream extends SocketMessageStream implements MessageStream {
   readonly mode = 'json' as const;
-  private readonly socket: Socket;
   private readonly options: NdjsonStreamOptions;
-  private readonly writer: SocketWriter;
-  private readonly timers: Timers;
-  private handlers: MessageStreamHandlers | undefined;
-  private open = true;
-  private closedNotified = false;
-  private lastError: Error | undefined;
-  private graceTimer: TimerHandle | undefined;
+  protected readonly writer: SocketWriter;
   /** The peer's message size limit, once known; undefined = unlimited. */
   private outgoingLimit: number | undefined;
 
   constructor(socket: Socket, options: NdjsonStreamOptions = {}) {
-    this.socket = socket;
+    super(socket, options);
     this.options = options;
-    this.timers = options.timers ?? realTimers;
     this.writer = new SocketWriter(socket, {
       ...(options.highWaterMarkBytes === undefined ? {} : { highWaterMarkBytes: options.highWaterMarkBytes }),
       ...(options.slowConsumer === undefined ? {} : { slowConsumer: options.slowConsumer }),
@@ -77,22 +58,6 @@ export class NdjsonStream implements MessageStream {
         else if (this.open) socket.resume();
       },
     });
-    socket.on('error', (err) => {
-      this.lastError = err;
-    });
-    socket.on('close', (hadError) => this.notifyClose(hadError));
-  }
-
-  get isOpen(): boolean {
-    return this.open && !this.socket.destroyed;
-  }
-
-  get bufferedBytes(): number {
-    return this.writer.bufferedBytes;
-  }
-
-  get droppedEvents(): number {
-    return this.writer.droppedEvents;
   }
 
   start(handlers: MessageStreamHandlers): void {
@@ -122,8 +87,7 @@ export class NdjsonStream implements MessageStream {
       guarded(() => decoder.end());
       if (this.open) handlers.onPeerEnd?.();
     });
-    this.socket.resume();
-    if (this.socket.destroyed) this.notifyClose(this.lastError !== undefined);
+    this.startReading();
   }
 
   send(message: object | PreparedMessage, priority: MessagePriority = 'reply'): SendOutcome {
@@ -155,27 +119,6 @@ export class NdjsonStream implements MessageStream {
 
   limitOutgoing(bytes: number): void {
     this.outgoingLimit = bytes;
-  }
-
-  close(): void {
-    if (!this.open) return;
-    this.open = false;
-    this.writer.end();
-    this.graceTimer = endSocketAfterGrace(this.socket, this.options.closeGraceMs ?? 2000, this.timers);
-  }
-
-  destroy(error?: Error): void {
-    this.open = false;
-    if (error !== undefined) this.lastError = error;
-    this.socket.destroy();
-  }
-
-  private notifyClose(hadError: boolean): void {
-    this.open = false;
-    if (this.graceTimer !== undefined) this.timers.clearTimeout(this.graceTimer);
-    if (this.closedNotified || this.handlers === undefined) return;
-    this.closedNotified = true;
-    this.handlers.onClose(closeInfo(hadError, this.lastError));
   }
 }
 
