@@ -25,7 +25,7 @@ import type { MessagePriority, MessageStream, MessageStreamHandlers, SendOutcome
 import { notificationMessage, requestMessage } from './message.js';
 import { PreparedMessage } from './prepared-message.js';
 import { BinaryWriter } from './binary-writer.js';
-import type { SlowConsumerPolicy } from './socket-writer.js';
+import type { SlowConsumerPolicy } from './batch-writer.js';
 import { SocketMessageStream, type SocketStreamOptions } from './socket-message-stream.js';
 
 /** Options of a BinaryStream (with `closeGraceMs` and `timers`, see SocketStreamOptions). */

@@ -5,14 +5,9 @@
  * same slab (the written part is never touched again); a full slab is written at once and a new
  * one started.
  *
- * Same contract as the JSON mode's SocketWriter: bounded by a high-water mark (above it `event`
- * frames are dropped and counted, or the peer is disconnected, per the slow-consumer policy;
- * replies are always written), `onPressure` says when the owner should stop and resume reading
- * from the peer, and the socket's traffic meter counts every frame.
- *
- * Latency: requests and replies (not notifications and events) are written as soon as 2 KiB are
- * batched, so with many calls in flight the peer works on the first ones while the rest are
- * made, instead of the two processes taking turns with whole batches.
+ * Same contract as JSON mode's SocketWriter (BatchWriter, batch-writer.ts): the high-water mark
+ * and slow-consumer policy, `onPressure`, the traffic meter, requests and replies written once
+ * 2 KiB are batched (notifications and events at the end of the turn).
  *
  * A frame holding large binary values (>= 64 KiB each, see binary-codec.ts) is written right away,
  * after what is batched, as one corked write of the slab pieces and the values themselves (not
@@ -20,80 +15,37 @@
  */
 import type { Socket } from 'node:net';
 import { MsgpackEncoder } from '../framing/msgpack-encoder.js';
-import { socketMeter } from '../observability/socket-meter.js';
-import type { TrafficMeter } from '../observability/traffic-meter.js';
 import { encodeCallInto, encodeFrameInto, frameParts, ZERO_COPY_MIN_BYTES } from './binary-codec.js';
+import { BATCH_BYTES, BatchWriter, EARLY_FLUSH_BYTES, type BatchWriterOptions } from './batch-writer.js';
 import type { MessagePriority, SendOutcome } from './message-stream.js';
-import { DEFAULT_HIGH_WATER_MARK, type SlowConsumerPolicy } from './socket-writer.js';
 
 /** Size of a batch slab. */
 const SLAB_BYTES = 64 * 1024;
 /** A slab with less room than this left after a flush is let go (the next frame starts a new one). */
 const MIN_ROOM = 1024;
 /** Frames at least this big are written at once instead of waiting for the end of the turn. */
-const LARGE_FRAME_BYTES = 64 * 1024;
-/**
- * Requests and replies are written once this much is batched, without waiting for the end of the
- * turn: the peer starts on the first ones while the rest are being made (both processes work at
- * once instead of in turns). Measured with 64 requests in flight: +30-50 % requests/s over
- * batching whole turns; 1-4 KiB all do about as well, 16 KiB and more lose most of it.
- */
-const EARLY_FLUSH_BYTES = 2048;
+const LARGE_FRAME_BYTES = BATCH_BYTES;
 
-export interface BinaryWriterOptions {
-  /**
-   * Buffered bytes (batched here + the socket's) above which the slow-consumer policy applies to events.
-   * @default 8388608 (8 MiB)
-   */
-  readonly highWaterMarkBytes?: number;
-  /**
-   * `drop`: events over the high-water mark are dropped and counted; `disconnect`: the peer is
-   * disconnected. Replies are always written.
-   * @default 'drop'
-   */
-  readonly slowConsumer?: SlowConsumerPolicy;
-  /** Called when the buffered bytes cross the high-water mark (`true`) and when they drained (`false`). */
-  readonly onPressure?: (over: boolean) => void;
-}
+/** Options of a BinaryWriter (see BatchWriterOptions). */
+export type BinaryWriterOptions = BatchWriterOptions;
 
-export class BinaryWriter {
-  private readonly socket: Socket;
-  private readonly hwm: number;
-  private readonly policy: SlowConsumerPolicy;
-  private readonly onPressure: ((over: boolean) => void) | undefined;
-  private readonly meter: TrafficMeter | undefined;
+export class BinaryWriter extends BatchWriter {
   private readonly encoder = new MsgpackEncoder();
   /** The batch: `slab[start, used)` is encoded and not yet written. */
   private slab: Buffer | null = null;
   private start = 0;
   private used = 0;
-  private scheduled = false;
-  private overHwm = false;
-  private ending = false;
-  private dropped = 0;
   /** True while a message is being encoded into the slab (user getters run then). */
   private encoding = false;
-  private readonly flushSoon = (): void => this.flush();
 
   constructor(socket: Socket, options: BinaryWriterOptions = {}) {
-    this.socket = socket;
-    this.hwm = options.highWaterMarkBytes ?? DEFAULT_HIGH_WATER_MARK;
-    this.policy = options.slowConsumer ?? 'drop';
-    this.onPressure = options.onPressure;
-    this.meter = socketMeter(socket);
+    super(socket, options);
     this.encoder.zeroCopyMinBytes = ZERO_COPY_MIN_BYTES;
     this.encoder.minGrowBytes = SLAB_BYTES;
-    socket.on('drain', () => this.checkPressure());
   }
 
-  /** Bytes batched here plus bytes the socket has not yet handed to the OS. */
-  get bufferedBytes(): number {
-    return this.used - this.start + this.socket.writableLength;
-  }
-
-  /** Events dropped so far. */
-  get droppedEvents(): number {
-    return this.dropped;
+  protected get batchedBytes(): number {
+    return this.used - this.start;
   }
 
   /**
@@ -154,11 +106,9 @@ export class BinaryWriter {
   private endFrame(priority: MessagePriority, urgent: boolean): SendOutcome {
     const encoder = this.encoder;
     const size = encoder.pos - encoder.base + encoder.holeBytes;
-    if (priority === 'event' && this.overLimit(size)) {
-      this.adopt();
-      return this.dropEvent();
-    }
+    const refused = this.refused(priority, size);
     this.adopt();
+    if (refused !== undefined) return refused;
     this.meter?.sent(size);
     if (encoder.holeAt.length > 0) {
       this.writeWithHoles(frameParts(encoder) as Buffer[], encoder.pos);
@@ -175,7 +125,8 @@ export class BinaryWriter {
   writeFrame(frame: Buffer, priority: MessagePriority = 'reply'): SendOutcome {
     if (!this.canWrite()) return 'closed';
     if (this.encoding) throw new TypeError('cannot send a message while another one is being encoded on the same connection');
-    if (priority === 'event' && this.overLimit(frame.length)) return this.dropEvent();
+    const refused = this.refused(priority, frame.length);
+    if (refused !== undefined) return refused;
     this.meter?.sent(frame.length);
     if (frame.length >= LARGE_FRAME_BYTES) {
       const batched = this.used > this.start;
@@ -196,7 +147,7 @@ export class BinaryWriter {
 
   /** Writes everything batched now. */
   flush(): void {
-    this.scheduled = false;
+    this.flushed();
     const slab = this.slab;
     if (slab === null) return;
     if (this.used > this.start && !this.socket.destroyed) this.socket.write(slab.subarray(this.start, this.used));
@@ -228,33 +179,6 @@ export class BinaryWriter {
     }
   }
 
-  /** Flushes and ends the socket. Idempotent. */
-  end(): void {
-    if (this.ending) return;
-    this.flush();
-    this.ending = true;
-    if (!this.socket.destroyed) this.socket.end();
-  }
-
-  private canWrite(): boolean {
-    return !this.ending && !this.socket.destroyed && this.socket.writable;
-  }
-
-  /** True when `size` more bytes would take the buffered bytes over the high-water mark. */
-  private overLimit(size: number): boolean {
-    return this.bufferedBytes + size > this.hwm;
-  }
-
-  private dropEvent(): SendOutcome {
-    if (this.policy === 'disconnect') {
-      this.socket.destroy(new Error(`slow consumer: more than ${this.hwm} bytes buffered`));
-      return 'closed';
-    }
-    this.dropped++;
-    this.meter?.eventDropped();
-    return 'dropped';
-  }
-
   /**
    * After an encode: when the frame did not fit and the encoder moved it to a bigger Buffer, the
    * batch so far is written first and that Buffer becomes the slab (holding the frame from 0).
@@ -278,19 +202,5 @@ export class BinaryWriter {
     this.socket.uncork();
     const slab = this.slab;
     if (slab !== null) this.recycle(slab, frameEnd);
-  }
-
-  private schedule(): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(this.flushSoon);
-  }
-
-  private checkPressure(): void {
-    const over = this.bufferedBytes > this.hwm;
-    if (over !== this.overHwm) {
-      this.overHwm = over;
-      this.onPressure?.(over);
-    }
   }
 }

@@ -14,7 +14,8 @@ import type {
 } from './message-stream.js';
 import { notificationMessage, requestMessage } from './message.js';
 import { PreparedMessage } from './prepared-message.js';
-import { SocketWriter, type SlowConsumerPolicy } from './socket-writer.js';
+import type { SlowConsumerPolicy } from './batch-writer.js';
+import { SocketWriter } from './socket-writer.js';
 import { SocketMessageStream, type SocketStreamOptions } from './socket-message-stream.js';
 
 /** Options of an NdjsonStream (with `closeGraceMs` and `timers`, see SocketStreamOptions). */

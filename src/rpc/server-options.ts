@@ -1,6 +1,6 @@
 /** Options of `serve()` and the resolved limits every connection uses. */
 import type { Endpoint } from '../endpoint/endpoint.js';
-import type { SlowConsumerPolicy } from './socket-writer.js';
+import type { SlowConsumerPolicy } from './batch-writer.js';
 import type { Timers } from './timers.js';
 import type { ModeHandlers } from './connection-router.js';
 import type { Logger } from '../observability/logger.js';
