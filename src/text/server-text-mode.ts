@@ -22,13 +22,14 @@ import type { ConnectionHost } from '../rpc/connection.js';
 import type { ModeHandler } from '../rpc/connection-router.js';
 import { validateParams, type RequestContext } from '../rpc/dispatch.js';
 import { ErrorCodes, ResponseError } from '../rpc/response-error.js';
+import { traceRequest } from '../observability/channels.js';
 import type { TimerHandle, Timers } from '../rpc/timers.js';
 import type { TextTimers } from './first-line.js';
 import type { TextCommand } from './text-command.js';
 import { handleTextSession, type TextSessionOptions } from './text-session.js';
 
 /** What the text mode needs from its server (a subset of the connection host). */
-export type TextModeHost = Pick<ConnectionHost, 'token' | 'isClosing' | 'limits' | 'timers' | 'methods' | 'reportError'>;
+export type TextModeHost = Pick<ConnectionHost, 'token' | 'isClosing' | 'limits' | 'timers' | 'methods' | 'reportError' | 'observer'>;
 
 export interface TextAliasOptions {
   /**
@@ -144,6 +145,9 @@ export class ServerTextMode {
   private async session(socket: Socket, initial: Buffer): Promise<void> {
     const clientId = newClientId({ has: (id) => this.active.has(id) || this.liveIds.has(id) });
     this.active.add(clientId);
+    const observer = this.host.observer;
+    const openedAt = this.host.timers.now();
+    observer?.clientConnected(clientId, 'text');
     try {
       const { requestTimeoutMs } = this.host.limits;
       const options: TextSessionOptions = {
@@ -156,6 +160,7 @@ export class ServerTextMode {
       await handleTextSession(socket, initial, options);
     } finally {
       this.active.delete(clientId);
+      observer?.clientDisconnected(clientId, 'text', this.host.timers.now() - openedAt, this.host.isClosing() ? 'server closing' : 'closed');
     }
   }
 
@@ -178,7 +183,25 @@ export class ServerTextMode {
   }
 
   /** Runs `method` like JSON mode does: closing check, params schema, handler, error wording. */
+  /**
+   * Runs a command's method like a request (id null): published on the `sidewire:server:request`
+   * channel and its tracing channel, counted in the request metrics.
+   */
   private async run(method: string, args: string[], ctx: RequestContext): Promise<unknown> {
+    const observer = this.host.observer;
+    const started = observer?.requestStarted() ?? 0;
+    try {
+      const result = await traceRequest({ clientId: ctx.clientId, method, id: null }, () => this.execute(method, args, ctx));
+      observer?.requestDone(ctx.clientId, method, null, started, { id: null });
+      return result;
+    } catch (err) {
+      const error = err instanceof ResponseError ? { code: err.code, message: err.message } : { code: ErrorCodes.InternalError, message: String(err) };
+      observer?.requestDone(ctx.clientId, method, null, started, { id: null, error });
+      throw err;
+    }
+  }
+
+  private async execute(method: string, args: string[], ctx: RequestContext): Promise<unknown> {
     if (this.host.isClosing()) throw new ResponseError(ErrorCodes.Busy, 'server busy: shutting down');
     const entry = this.host.methods.method(method);
     if (entry === undefined) throw new ResponseError(ErrorCodes.MethodNotFound, `method not found: ${method}`);

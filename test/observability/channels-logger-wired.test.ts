@@ -5,6 +5,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import diagnosticsChannel from 'node:diagnostics_channel';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import type { Logger, LogLevel } from '../../src/observability/logger.js';
 import { serve, type Server } from '../../src/rpc/server.js';
@@ -76,6 +77,45 @@ describe('diagnostics channels on a real server', () => {
       });
     } finally {
       rec.stop();
+    }
+  });
+
+  test('text sessions: connect and disconnect with mode text, the command as a request with id null (and traced)', async () => {
+    const rec = record(['sidewire:server:connect', 'sidewire:server:request', 'sidewire:server:disconnect']);
+    const traced: Message[] = [];
+    const tracing = diagnosticsChannel.tracingChannel('sidewire:server:request');
+    const none = (): void => {};
+    const onStart = { start: (m: unknown): void => void traced.push(m as Message), end: none, asyncStart: none, asyncEnd: none, error: none };
+    tracing.subscribe(onStart);
+    try {
+      await withServer({}, async (server, socketPath) => {
+        server.textCommand('ECHO', 'echo');
+        server.textCommand('CRASH', 'crash');
+        const ask = (line: string): Promise<string> =>
+          new Promise((resolve, reject) => {
+            const s = net.connect(socketPath, () => s.end(line));
+            let out = '';
+            s.on('data', (d: Buffer) => (out += d.toString()));
+            s.on('close', () => resolve(out));
+            s.on('error', reject);
+          });
+        assert.equal(await ask('ECHO a b\n'), '["a","b"]\n');
+        assert.match(await ask('CRASH\n'), /^ERR: /);
+        await eventually(() => rec.got['sidewire:server:disconnect']!.length === 2, 'both disconnects published');
+      });
+      const connects = rec.got['sidewire:server:connect']!;
+      assert.deepEqual(connects.map((m) => m['mode']), ['text', 'text']);
+      const ids = connects.map((m) => m['clientId']);
+      const requests = rec.got['sidewire:server:request']!;
+      assert.deepEqual(requests.map((r) => [r['clientId'], r['method'], r['id']]), [[ids[0], 'echo', null], [ids[1], 'crash', null]]);
+      assert.equal(requests[0]!['error'], undefined);
+      assert.equal((requests[1]!['error'] as { code: number }).code, -32603);
+      const disconnects = rec.got['sidewire:server:disconnect']!;
+      assert.deepEqual(disconnects.map((m) => [m['clientId'], m['mode'], m['reason']]), [[ids[0], 'text', 'closed'], [ids[1], 'text', 'closed']]);
+      assert.deepEqual(traced.map((m) => m['method']), ['echo', 'crash']);
+    } finally {
+      rec.stop();
+      tracing.unsubscribe(onStart);
     }
   });
 
