@@ -1,6 +1,7 @@
 /** Options of `serve()` and the resolved limits every connection uses. */
 import type { Endpoint } from '../endpoint/endpoint.js';
 import type { SlowConsumerPolicy } from './batch-writer.js';
+import type { DurableOption } from '../spool/durable-store.js';
 import type { Timers } from './timers.js';
 import type { ModeHandlers } from './connection-router.js';
 import type { Logger } from '../observability/logger.js';
@@ -174,6 +175,13 @@ export interface ServerOptions {
    * @default undefined (no health server)
    */
   readonly health?: ServerHealthOptions;
+  /**
+   * Durable notifications (docs/reconnect.md): the dedup window, the spool rescan period and the
+   * store; `false` refuses `$/durable` and ignores spool files. Same as
+   * `server.durable.configure(...)` before `listen()`, which works with `serve()` too.
+   * @default { window: 50000, rescanMs: 2000 } with the built-in store
+   */
+  readonly durable?: DurableOption;
   /**
    * Timer functions.
    * @default real, unref()'d timers

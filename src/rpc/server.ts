@@ -71,7 +71,7 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
   private readonly options: ServerOptions;
   private readonly timers: Timers;
   private readonly table = new CatchAllMethodTable();
-  /** Durable notifications (docs/reconnect.md): `$/durable` and the spool dir; `durable.configure(...)` before listen(). */
+  /** Durable notifications (docs/reconnect.md): `$/durable` and the spool dir; settings with the `durable` option (or `durable.configure(...)` before listen()). */
   readonly durable: DurableIngest;
   private readonly conns = new Map<string, Connection>();
   private readonly sockets = new Set<Socket>();
@@ -107,6 +107,7 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
     });
     this.reservedMethods.set('$/stats', () => this.vitals.stats(this.observer.metrics));
     this.durable = new DurableIngest({ timers: this.timers, table: this.table, report: (err, site) => this.report(err, site) });
+    if (options.durable !== undefined) this.durable.configure(options.durable);
     this.reservedMethods.set('$/durable', (params, conn) => this.durable.handle(params, conn));
     this.host = {
       token: () => this.listener?.token,

@@ -75,7 +75,7 @@ export class DurableIngest {
   configure(option: DurableOption): this {
     if (this.loaded !== undefined) {
       throw new SidewireError('ERR_INVALID_ARGUMENT', 'durable settings must be configured before the server listens', {
-        fixes: ['call server.durable.configure(...) before server.listen() (use createServer, not serve)'],
+        fixes: ['pass the settings as the `durable` server option, or call server.durable.configure(...) before server.listen() (createServer, not serve)'],
       });
     }
     this.enabled = option !== false;

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { NotificationContext } from '../../src/rpc/dispatch.js';
 import { createServer, serve, type Server } from '../../src/rpc/server.js';
+import type { DurableOption } from '../../src/spool/durable-store.js';
 import { toSpoolLine } from '../../src/spool/durable-message.js';
 import { producerFileName } from '../../src/spool/paths.js';
 import { ownStartTime } from '../../src/transport/process-identity.js';
@@ -28,7 +29,7 @@ interface Env {
   readonly app: string;
   readonly env: Record<string, string>;
   readonly got: Array<{ method: string; params: unknown; clientId: string }>;
-  start(configure?: (s: Server) => void): Promise<Server>;
+  start(configure?: (s: Server) => void, durable?: DurableOption): Promise<Server>;
   cleanup(): void;
 }
 
@@ -46,8 +47,8 @@ function setup(): Env {
     app,
     env,
     got,
-    async start(configure) {
-      const s = createServer({ app, endpoint: `unix://${sock}`, env, cleanupOnExit: false });
+    async start(configure, durable) {
+      const s = createServer({ app, endpoint: `unix://${sock}`, env, cleanupOnExit: false, ...(durable === undefined ? {} : { durable }) });
       s.onNotification('hook.event', (params, ctx: NotificationContext) => void got.push({ method: ctx.method, params, clientId: ctx.clientId }));
       configure?.(s);
       return s.listen();
@@ -149,20 +150,29 @@ describe('spool files of exited producers', () => {
 });
 
 describe('durable off, and the catch-all handler', () => {
-  it('configure(false) refuses $/durable (-32601) and ignores spool files', async () => {
-    const e = setup();
-    const server = await e.start((s) => s.durable.configure(false));
-    const c = await RawClient.connect(e.sock);
-    try {
-      const r = await c.request('$/durable', { messages: [{ id: 'a', method: 'hook.event' }] });
-      assert.equal(r.error?.code, -32601);
-      assert.equal(e.got.length, 0);
-    } finally {
-      c.close();
-      await server.close({ deadlineMs: 0 });
-      e.cleanup();
-    }
-  });
+  for (const [how, start] of [
+    ['configure(false)', (e: Env) => e.start((s) => s.durable.configure(false))],
+    ['the server option durable: false', (e: Env) => e.start(undefined, false)],
+  ] as const) {
+    it(`${how} refuses $/durable (-32601) and ignores spool files`, async () => {
+      const e = setup();
+      const line = toSpoolLine({ id: 'x.1', method: 'hook.event', params: { n: 1 } });
+      writeSpoolFile(e.spoolDir, deadPid(), 3000, [line]);
+      const server = await start(e);
+      assert.equal(server.durable.isEnabled, false);
+      const c = await RawClient.connect(e.sock);
+      try {
+        const r = await c.request('$/durable', { messages: [{ id: 'a', method: 'hook.event' }] });
+        assert.equal(r.error?.code, -32601);
+        await new Promise((r) => setTimeout(r, 100));
+        assert.equal(e.got.length, 0, 'spool files are ignored');
+      } finally {
+        c.close();
+        await server.close({ deadlineMs: 0 });
+        e.cleanup();
+      }
+    });
+  }
 
   it("onNotification('*') gets notifications without their own handler (not those of request methods)", async () => {
     const { dir, cleanup } = tempDir('swi');
