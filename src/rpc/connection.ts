@@ -1,19 +1,16 @@
 /**
- * Server-side state of one JSON/binary connection: clientId, hello/auth state, subscriptions and
- * requests in flight (each with an AbortController). Decodes nothing itself: it sits on a
- * `MessageStream`, so it works the same for every wire mode.
+ * Server-side state of one JSON/binary connection: clientId, hello/auth state, subscriptions,
+ * timers (hello, idle, half-open), notifications and replies; its requests run in a
+ * RequestRunner (request-runner.ts). Decodes nothing itself: it sits on a `MessageStream`, so it
+ * works the same for every wire mode.
  */
 import type { ClientInfo, HelloClientInfo } from './client-info.js';
-import { validateParams, type MethodEntry, type MethodTable } from './dispatch.js';
+import type { MethodTable } from './dispatch.js';
 import {
   errorMessage,
-  idKey,
   messageKind,
-  type IdKey,
   type ParsedMessage,
   parseMessage,
-  resultMessage,
-  type MessageId,
   type NotificationMessage,
   type RequestMessage,
   type ResponseMessage,
@@ -21,12 +18,11 @@ import {
 import type { MessageStream, SendOutcome, StreamCloseInfo, StreamFrameError } from './message-stream.js';
 import { ErrorCodes, ResponseError } from './response-error.js';
 import { LazyAbort } from './lazy-abort.js';
-import { IdTable } from './id-table.js';
-import { LazyNotificationContext, LazyRequestContext } from './request-context.js';
+import { RequestRunner } from './request-runner.js';
+import { LazyNotificationContext } from './request-context.js';
 import type { ResolvedLimits } from './server-options.js';
 import type { TimerHandle, Timers } from './timers.js';
 import { anyTopicMatches } from './topics.js';
-import { requestTraceActive, traceRequest } from '../observability/channels.js';
 import type { ServerObserver } from '../observability/server-observer.js';
 import type { TrafficMeter } from '../observability/traffic-meter.js';
 
@@ -51,12 +47,6 @@ export interface ConnectionHost {
   readonly observer?: ServerObserver;
 }
 
-interface InFlight {
-  readonly controller: LazyAbort;
-  /** Settles the request with this response (first call wins). */
-  finish(response: ResponseMessage): void;
-}
-
 export class Connection {
   readonly clientId: string;
   readonly connectedAt: number;
@@ -66,9 +56,8 @@ export class Connection {
   client: HelloClientInfo | undefined;
   private readonly host: ConnectionHost;
   private readonly subs = new Set<string>();
-  private readonly inflight = new IdTable<IdKey, InFlight>(); // a renewed Map: see id-table.ts
-  /** The hot-path request whose synchronous handler is running right now; not in `inflight` (see runPlain). */
-  private running: InFlight | undefined;
+  /** The requests in flight, and how each runs. */
+  private readonly requests: RequestRunner;
   private pendingReplies = 0;
   private idleWaiters: Array<() => void> = [];
   private idleTimer: TimerHandle | undefined;
@@ -84,6 +73,7 @@ export class Connection {
     this.connectedAt = host.timers.now();
     this.authenticated = host.token() === undefined;
     this.meter = host.observer?.meter(stream.mode);
+    this.requests = new RequestRunner(this, host);
   }
 
   /** Starts reading messages and the hello/idle timers. */
@@ -113,7 +103,7 @@ export class Connection {
       authenticated: this.authenticated,
       client: this.client,
       subscriptions: [...this.subs],
-      inFlight: this.inflight.size + (this.running === undefined ? 0 : 1),
+      inFlight: this.requests.count,
       droppedEvents: this.stream.droppedEvents,
       bufferedBytes: this.stream.bufferedBytes,
     };
@@ -149,11 +139,7 @@ export class Connection {
 
   /** Settles every request in flight with `code`/`message` and aborts its handler. */
   abortAll(code: number, message: string): void {
-    const entries = this.running === undefined ? this.inflight.values() : [...this.inflight.values(), this.running];
-    for (const entry of entries) {
-      entry.controller.abort(new ResponseError(code, message));
-      entry.finish(errorMessage(null, { code, message }));
-    }
+    this.requests.abortAll(code, message);
   }
 
   /** Flushes and ends the connection. */
@@ -173,7 +159,7 @@ export class Connection {
     if (idleTimeoutMs <= 0) return;
     if (this.idleTimer !== undefined) this.host.timers.clearTimeout(this.idleTimer);
     this.idleTimer = this.host.timers.setTimeout(() => {
-      if (this.inflight.size > 0) this.touchIdle();
+      if (this.requests.waiting > 0) this.touchIdle();
       else this.closeWithError(ErrorCodes.TimedOut, `timed out: connection idle for ${idleTimeoutMs} ms`);
     }, idleTimeoutMs);
   }
@@ -269,131 +255,8 @@ export class Connection {
       case 'notification':
         return this.handleNotification(value as NotificationMessage);
       case 'request':
-        return this.handleRequest(value as RequestMessage);
+        return this.requests.run(value as RequestMessage);
     }
-  }
-
-  private handleRequest(req: RequestMessage): Promise<ResponseMessage> | ResponseMessage {
-    if (!this.authenticated && req.method !== '$/hello') {
-      return failReply(req.id, ErrorCodes.Unauthorized, 'unauthorized: this endpoint requires a token; send $/hello with { "protocol": 1, "token": "<token from the discovery file>" } first');
-    }
-    if (this.host.isClosing()) return failReply(req.id, ErrorCodes.Busy, 'server busy: shutting down');
-    const { maxInFlight, requestTimeoutMs } = this.host.limits;
-    if (this.inflight.size >= maxInFlight) {
-      return failReply(req.id, ErrorCodes.Busy, `server busy: too many requests in flight on this connection (limit ${maxInFlight})`);
-    }
-    const key = idKey(req.id);
-    if (this.inflight.has(key)) return failReply(req.id, ErrorCodes.InvalidRequest, `invalid request: id ${JSON.stringify(req.id)} is already in flight`);
-    if (requestTimeoutMs <= 0 && !requestTraceActive()) {
-      const plain = this.plainMethod(req.method);
-      if (plain !== undefined) return this.runPlain(req, key, plain);
-    }
-
-    return new Promise<ResponseMessage>((resolve) => {
-      const controller = new LazyAbort();
-      let timer: TimerHandle | undefined;
-      let done = false;
-      const entry: InFlight = {
-        controller,
-        finish: (response) => {
-          if (done) return;
-          done = true;
-          if (timer !== undefined) this.host.timers.clearTimeout(timer);
-          this.inflight.delete(key);
-          resolve(response.id === req.id ? response : { ...response, id: req.id });
-          this.host.observer?.requestDone(this.clientId, req.method, req.id, started, response);
-        },
-      };
-      this.inflight.set(key, entry);
-      const started = this.host.observer?.requestStarted() ?? 0;
-      if (requestTimeoutMs > 0) {
-        timer = this.host.timers.setTimeout(() => {
-          const message = `timed out: '${req.method}' ran longer than ${requestTimeoutMs} ms`;
-          controller.abort(new ResponseError(ErrorCodes.TimedOut, message));
-          entry.finish(failReply(req.id, ErrorCodes.TimedOut, message));
-        }, requestTimeoutMs);
-      }
-      const work = requestTraceActive()
-        ? Promise.resolve(traceRequest({ clientId: this.clientId, method: req.method, id: req.id }, () => this.execute(req.method, req.params, req.id, controller)))
-        : this.execute(req.method, req.params, req.id, controller);
-      work.then(
-        (result) => entry.finish(resultMessage(req.id, result)),
-        (err: unknown) => {
-          if (!done) entry.finish(errorMessage(req.id, this.errorFor(err, req.method)));
-        },
-      );
-    });
-  }
-
-  /** A user method without a params schema (nothing asynchronous before its handler), or undefined. */
-  private plainMethod(name: string): MethodEntry | undefined {
-    if (name.startsWith('$/')) return undefined;
-    const entry = this.host.methods.method(name);
-    return entry !== undefined && entry.params === undefined ? entry : undefined;
-  }
-
-  /**
-   * The hot path of handleRequest, for a plain method without request timeout or tracing: the
-   * same steps, but a handler that returns a value (or throws) is answered at once, without a
-   * promise per request; a promise it returns is awaited as usual. A synchronous handler ends
-   * before another message is read, so the request enters `inflight` (a Map, and churning a Map
-   * per request is costly for the garbage collector) only when its handler returned a promise;
-   * while the handler runs it is `running`.
-   */
-  private runPlain(req: RequestMessage, key: IdKey, method: MethodEntry): Promise<ResponseMessage> | ResponseMessage {
-    let response: ResponseMessage | undefined;
-    let deliver: ((response: ResponseMessage) => void) | undefined;
-    const controller = new LazyAbort();
-    const entry: InFlight = {
-      controller,
-      finish: (r) => {
-        if (response !== undefined) return;
-        response = r.id === req.id ? r : { ...r, id: req.id };
-        this.inflight.delete(key);
-        this.host.observer?.requestDone(this.clientId, req.method, req.id, started, r);
-        deliver?.(response);
-      },
-    };
-    const started = this.host.observer?.requestStarted() ?? 0;
-    let value: unknown;
-    this.running = entry;
-    try {
-      value = method.handler(req.params, new LazyRequestContext(this, controller, req.method, req.id));
-    } catch (err) {
-      this.running = undefined;
-      if (response === undefined) entry.finish(errorMessage(req.id, this.errorFor(err, req.method)));
-      return response as ResponseMessage; // set by finish (now, or already when aborted meanwhile)
-    }
-    this.running = undefined;
-    if (!isThenable(value)) {
-      entry.finish(resultMessage(req.id, value)); // no-op when the request was already finished (aborted)
-      return response as ResponseMessage;
-    }
-    if (response === undefined) this.inflight.set(key, entry);
-    const later = new Promise<ResponseMessage>((resolve) => {
-      deliver = resolve;
-    });
-    // Handlers are attached even when the request already finished, so a late rejection is not unhandled.
-    Promise.resolve(value).then(
-      (result) => entry.finish(resultMessage(req.id, result)),
-      (err: unknown) => {
-        if (response === undefined) entry.finish(errorMessage(req.id, this.errorFor(err, req.method)));
-      },
-    );
-    return response ?? later;
-  }
-
-  private async execute(method: string, params: unknown, id: MessageId | undefined, abort: LazyAbort): Promise<unknown> {
-    if (method.startsWith('$/')) {
-      const reserved = this.host.reserved(method);
-      if (reserved === undefined) throw new ResponseError(ErrorCodes.MethodNotFound, `method not found: ${method}`);
-      return reserved(params, this);
-    }
-    const entry = this.host.methods.method(method);
-    if (entry === undefined) throw new ResponseError(ErrorCodes.MethodNotFound, `method not found: ${method}`);
-    // No schema: no extra promise and await per request (the hot path).
-    const value = entry.params === undefined ? params : await validateParams(entry, params);
-    return entry.handler(value, new LazyRequestContext(this, abort, method, id));
   }
 
   /**
@@ -402,7 +265,7 @@ export class Connection {
    */
   private handleNotification(n: NotificationMessage): Promise<undefined> | undefined {
     if (n.method === '$/cancel') {
-      this.cancel(n.params);
+      this.requests.cancel(n.params);
       return undefined;
     }
     if (!this.authenticated || n.method.startsWith('$/')) return undefined;
@@ -413,7 +276,7 @@ export class Connection {
         if (done !== undefined) return this.notificationSettled(n.method, done);
       } else if (this.host.methods.method(n.method) !== undefined) {
         // A notification to a request method runs it and discards the result.
-        return this.notificationSettled(n.method, this.execute(n.method, n.params, undefined, new LazyAbort()));
+        return this.notificationSettled(n.method, this.requests.execute(n.method, n.params, undefined, new LazyAbort()));
       }
     } catch (err) {
       this.notificationFailed(n.method, err);
@@ -435,23 +298,6 @@ export class Connection {
     if (!(err instanceof ResponseError)) this.host.reportError(err, { clientId: this.clientId, method });
   }
 
-  private cancel(params: unknown): void {
-    if (typeof params !== 'object' || params === null || !('id' in params)) return;
-    const id = (params as { id: unknown }).id;
-    if (typeof id !== 'string' && typeof id !== 'number' && id !== null) return;
-    const entry = this.inflight.get(idKey(id));
-    if (entry === undefined) return;
-    const message = 'cancelled by the client';
-    entry.controller.abort(new ResponseError(ErrorCodes.Cancelled, message));
-    entry.finish(errorMessage(id, { code: ErrorCodes.Cancelled, message }));
-  }
-
-  private errorFor(err: unknown, method: string): { code: number; message: string; data?: unknown } {
-    if (err instanceof ResponseError) return err.toJSON();
-    this.host.reportError(err, { clientId: this.clientId, method });
-    return { code: ErrorCodes.InternalError, message: `internal error in method '${method}'` };
-  }
-
   private reply(response: ResponseMessage): void {
     this.host.observer?.repliesSent(response);
     try {
@@ -471,10 +317,6 @@ export class Connection {
   }
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
-}
-
 function encodable(value: unknown): boolean {
   try {
     JSON.stringify(value);
@@ -486,9 +328,4 @@ function encodable(value: unknown): boolean {
 
 function unencodable(response: ResponseMessage): ResponseMessage {
   return errorMessage(response.id, { code: ErrorCodes.InternalError, message: 'internal error: the result cannot be encoded as JSON' });
-}
-
-/** An error reply to request `id`. */
-function failReply(id: MessageId, code: number, message: string): ResponseMessage {
-  return errorMessage(id, { code, message });
 }
