@@ -8,6 +8,7 @@
  * trailing bytes. The caller then decodes the frame with @msgpack/msgpack, which decides (and
  * words the error) exactly as before.
  */
+import { JSONRPC_2_0, KEY_ID, KEY_METHOD, KEY_PARAMS, KEY_RESULT, KEY_ERROR } from './msgpack-envelope.js';
 
 /** Nesting this deep is left to @msgpack/msgpack (it does not recurse). */
 const MAX_DEPTH = 64;
@@ -186,14 +187,6 @@ function read(depth: number): unknown {
       throw GIVE_UP; // extensions (0xc7–0xc9, 0xd4–0xd8: Dates...) and the unused 0xc1
   }
 }
-
-/** `"jsonrpc": "2.0"` and the other envelope keys as sidewire (and most peers) write them. */
-const JSONRPC_2_0 = Uint8Array.from(Buffer.from('a76a736f6e727063a3322e30', 'hex'));
-const KEY_ID = Uint8Array.from(Buffer.from('a26964', 'hex'));
-const KEY_METHOD = Uint8Array.from(Buffer.from('a66d6574686f64', 'hex'));
-const KEY_PARAMS = Uint8Array.from(Buffer.from('a6706172616d73', 'hex'));
-const KEY_RESULT = Uint8Array.from(Buffer.from('a6726573756c74', 'hex'));
-const KEY_ERROR = Uint8Array.from(Buffer.from('a56572726f72', 'hex'));
 
 /** True (and moves past them) when the next bytes are `bytes`. */
 function skip(bytes: Uint8Array): boolean {

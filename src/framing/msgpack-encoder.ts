@@ -14,6 +14,7 @@
  * Buffer view of the caller's memory) and the owner writes the frame as pieces around the holes.
  */
 import { Encoder, ExtData } from '@msgpack/msgpack';
+import { JSONRPC_2_0, KEY_ID, KEY_METHOD, KEY_PARAMS, KEY_RESULT } from './msgpack-envelope.js';
 
 /** Nesting deeper than this is refused (the library's default, and what catches cycles). */
 export const MAX_ENCODE_DEPTH = 100;
@@ -378,13 +379,6 @@ export class MsgpackEncoder {
     this.pos += bytes.length;
   }
 }
-
-/** `"jsonrpc": "2.0"` and the other envelope keys, pre-encoded. */
-const JSONRPC_2_0 = Uint8Array.from(Buffer.from('a76a736f6e727063a3322e30', 'hex'));
-const KEY_ID = Uint8Array.from(Buffer.from('a26964', 'hex'));
-const KEY_METHOD = Uint8Array.from(Buffer.from('a66d6574686f64', 'hex'));
-const KEY_PARAMS = Uint8Array.from(Buffer.from('a6706172616d73', 'hex'));
-const KEY_RESULT = Uint8Array.from(Buffer.from('a6726573756c74', 'hex'));
 
 /** Writes `v` (0 to 2^32 - 1) as 4 big-endian bytes (no range checks, unlike Buffer#writeUInt32BE). */
 export function putU32(buf: Buffer, at: number, v: number): void {
