@@ -108,3 +108,8 @@ export interface CallOptions {
    */
   readonly idempotent?: boolean;
 }
+
+/** The timeout of a call that sets none: `ClientOptions.callTimeoutMs`, else 30 s. */
+export function callTimeoutOf(options: ClientOptions): number {
+  return options.callTimeoutMs ?? 30_000;
+}

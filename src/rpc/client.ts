@@ -5,96 +5,67 @@
  * bounded queue, and replays its spool of durable notifications.
  *
  * States (`status()` / the 'status' event): idle → connecting → ready ⇄ reconnecting → closed | failed.
+ *
+ * This file holds the public API and the ready path (a call or notification goes straight to the
+ * session); the machinery lives beside it: `ClientConnector` (client-connector.ts) connects,
+ * reconnects and closes, `CallSender` (call-sender.ts) sends what waited in the queue,
+ * `DurableNotifier` (durable-notifier.ts) spools durable notifications, and client-events.ts
+ * holds the events and how they are emitted.
  */
 import { EventEmitter } from 'node:events';
-import { ConnectionError, SidewireError, isSidewireError } from '../errors.js';
-import { publishClientConnect, publishClientState } from '../observability/channels.js';
+import { SidewireError } from '../errors.js';
 import { observeCall } from '../observability/client-calls.js';
-import { ClientSpool, type DurableReceipt, type SendDurable } from '../spool/client-spool.js';
-import { clientDurablePaths } from '../spool/paths.js';
-import { resolveBackoff } from './backoff.js';
-import { CallQueue, type PendingCall } from './call-queue.js';
-import { badDurableMethod, blockedError, clientFailedError, closedError, connectionLostError, lostDuringHandshake, notSentTimeout } from './client-errors.js';
-import type { CallOptions, ClientOptions, NotifyOptions } from './client-options.js';
-import { StatusFeed, reasonOf, type ClientStateName, type ClientStatus } from './client-status.js';
+import type { DurableReceipt } from '../spool/client-spool.js';
+import { CallSender } from './call-sender.js';
+import { ClientConnector } from './client-connector.js';
+import { blockedError } from './client-errors.js';
+import { reportError, type ClientEvents } from './client-events.js';
+import { callTimeoutOf, type CallOptions, type ClientOptions, type NotifyOptions } from './client-options.js';
+import { StatusFeed, type ClientStateName, type ClientStatus } from './client-status.js';
+import { DurableNotifier } from './durable-notifier.js';
 import { EventHandlers, type EventHandler } from './event-handlers.js';
-import { handshake, type Handshake } from './handshake.js';
-import type { StreamCloseInfo } from './message-stream.js';
-import { Reconnector } from './reconnector.js';
 import type { HelloResult } from './reserved-methods.js';
-import type { ResponseError } from './response-error.js';
-import type { RpcSession, SessionHandlers } from './rpc-session.js';
+import type { RpcSession } from './rpc-session.js';
 import type { CallArgs, MethodName, PatternPayload, ResultOf, ServiceShape, TopicPattern, UntypedService } from './service.js';
-import { realTimers, type Timers } from './timers.js';
+import { realTimers } from './timers.js';
 import { topicProblem } from './topics.js';
 
-/** Why a client closed. */
-export interface ClientCloseInfo {
-  /** `closed`: close() was called; `lost`: the connection dropped and the client gave up (or does not reconnect). */
-  readonly reason: 'closed' | 'lost';
-  readonly error?: Error;
-}
+export type { ClientCloseInfo, ClientEvents, ClientReconnectInfo } from './client-events.js';
 
-/** A reconnection: the client said hello again on a new connection. */
-export interface ClientReconnectInfo {
-  readonly clientId: string;
-  readonly previousClientId: string | undefined;
-  readonly endpoint: string;
-  /** Reconnections so far (1 for the first). */
-  readonly reconnects: number;
-}
-
-export interface ClientEvents {
-  /** A server event (notification): topic and payload. */
-  event: [topic: string, data: unknown];
-  /** Every state change (also available as `for await (const s of client.status())`). */
-  status: [status: ClientStatus];
-  /** Ready again after a lost connection. */
-  reconnect: [info: ClientReconnectInfo];
-  /** The client closed for good (once): close() was called, or it gave up reconnecting. */
-  close: [info: ClientCloseInfo];
-  /** An error without a call to reject (event handler threw, server sent an id-less error). Emitted only when listened to. */
-  error: [error: Error];
-}
-
-interface Attempt {
-  readonly h: Handshake;
-  /** The patterns sent in this hello. */
-  readonly subscribed: readonly string[];
-}
-
+/** A sidewire client: `connect()` (or `createClient()`) makes one; see the file comment for its states. */
 export class Client<S extends ServiceShape = UntypedService> extends EventEmitter<ClientEvents> {
   private readonly options: ClientOptions;
-  private readonly timers: Timers;
   private readonly handlers = new EventHandlers();
-  private readonly queue: CallQueue;
   private readonly feed: StatusFeed;
-  private readonly reconnector: Reconnector<Attempt>;
-  private spooler: ClientSpool | undefined;
+  private readonly calls: CallSender;
+  private readonly durable: DurableNotifier;
+  private readonly connector: ClientConnector;
+  /** The session of the ready connection (set by the connector); the ready path reads it. */
   private session: RpcSession | undefined;
-  private hello: HelloResult | undefined;
-  private previousId: string | undefined;
-  private reconnects = 0;
-  private connectedTo = '';
-  private closedPromise: Promise<void> | undefined;
-  private resolveClosed: (() => void) | undefined;
-  private closingSession: RpcSession | undefined;
 
   constructor(options: ClientOptions = {}) {
     super();
     this.options = options;
-    this.timers = options.timers ?? realTimers;
-    this.feed = new StatusFeed({ state: 'idle', at: this.timers.now() });
-    this.queue = new CallQueue(options.queue ?? {}, this.timers, () => `${this.connectedTo || 'the server'} (${this.state})`);
-    this.reconnector = new Reconnector<Attempt>(resolveBackoff(options.reconnect), this.timers, {
-      attempt: () => this.attempt(),
-      connected: (a) => {
-        if (!this.connected(a)) this.afterLostHandshake(a);
+    const timers = options.timers ?? realTimers;
+    this.feed = new StatusFeed({ state: 'idle', at: timers.now() });
+    const readySession = (): RpcSession | undefined => (this.state === 'ready' && this.session?.isOpen === true ? this.session : undefined);
+    this.calls = new CallSender(options, timers, {
+      readySession,
+      alive: () => this.state !== 'closed' && this.state !== 'failed',
+      where: () => `${this.connector.endpoint || 'the server'} (${this.state})`,
+    });
+    this.durable = new DurableNotifier(options, { readySession, report: (err) => reportError(this, err) });
+    this.connector = new ClientConnector({
+      options,
+      timers,
+      feed: this.feed,
+      handlers: this.handlers,
+      calls: this.calls,
+      durable: this.durable,
+      emitter: this,
+      useSession: (session) => {
+        this.session = session;
       },
-      discard: (a) => a.h.session.close(),
-      giveUp: (err, attempts) => this.fail(err, attempts),
-      status: (s) => this.setStatus(s),
-      endpoint: () => this.connectedTo,
     });
   }
 
@@ -110,22 +81,22 @@ export class Client<S extends ServiceShape = UntypedService> extends EventEmitte
 
   /** This connection's id from `$/hello` ('' before the first handshake). */
   get clientId(): string {
-    return this.hello?.clientId ?? '';
+    return this.connector.hello?.clientId ?? '';
   }
 
   /** The clientId of the connection before the last reconnect. */
   get previousClientId(): string | undefined {
-    return this.previousId;
+    return this.connector.previousClientId;
   }
 
   /** The `$/hello` result: server pid/ppid, name/version, capabilities. */
   get serverInfo(): HelloResult | undefined {
-    return this.hello;
+    return this.connector.hello;
   }
 
   /** The endpoint connected to, formatted ('' before the handshake). */
   get endpoint(): string {
-    return this.connectedTo;
+    return this.connector.endpoint;
   }
 
   /** The wire mode of the current connection (`ClientOptions.mode`; `auto` resolves to binary or JSON). */
@@ -145,7 +116,7 @@ export class Client<S extends ServiceShape = UntypedService> extends EventEmitte
 
   /** Calls and notifications waiting for the connection. */
   get queued(): number {
-    return this.queue.size;
+    return this.calls.size;
   }
 
   /** Status changes, starting with the current one; ends after `closed` or `failed`. */
@@ -160,25 +131,7 @@ export class Client<S extends ServiceShape = UntypedService> extends EventEmitte
    */
   async open(): Promise<this> {
     this.assertIdle('open');
-    this.setStatus({ state: 'connecting', at: this.timers.now(), attempt: 0 });
-    let a: Attempt;
-    try {
-      a = await this.attempt();
-    } catch (err) {
-      if (this.state === 'connecting') this.fail(err, 0, false);
-      throw err;
-    }
-    if (this.state !== 'connecting') {
-      a.h.session.close(); // close() was called while connecting
-      throw new ConnectionError('ERR_CONNECTION_CLOSED', 'the client was closed while it was connecting', {
-        fixes: ['do not call close() before connect() resolved, or ignore this error'],
-      });
-    }
-    if (!this.connected(a)) {
-      const err = lostDuringHandshake(a.h.endpoint);
-      this.fail(err, 0, false);
-      throw err;
-    }
+    await this.connector.open();
     return this;
   }
 
@@ -188,7 +141,7 @@ export class Client<S extends ServiceShape = UntypedService> extends EventEmitte
    */
   start(): this {
     this.assertIdle('start');
-    this.reconnector.connectNow();
+    this.connector.start();
     return this;
   }
 
@@ -214,9 +167,9 @@ export class Client<S extends ServiceShape = UntypedService> extends EventEmitte
   notify(method: string, params?: unknown, options?: NotifyOptions): void | Promise<DurableReceipt> {
     const spoolAll = this.options.spool !== undefined && this.options.spool !== false;
     if (options?.durable ?? spoolAll) {
-      const receipt = this.notifyDurable(method, params);
+      const receipt = this.durable.notify(method, params);
       if (options?.durable === true) return receipt;
-      receipt.catch((err: unknown) => this.report(err));
+      receipt.catch((err: unknown) => reportError(this, err));
       return;
     }
     const blocked = this.blockedError(method);
@@ -225,7 +178,7 @@ export class Client<S extends ServiceShape = UntypedService> extends EventEmitte
       this.session.notify(method, params);
       return;
     }
-    const full = this.queue.add({ kind: 'notify', method, params });
+    const full = this.calls.queueNotification(method, params);
     if (full !== undefined) throw full;
   }
 
@@ -234,7 +187,7 @@ export class Client<S extends ServiceShape = UntypedService> extends EventEmitte
    * Resolves with the number of this client's durable notifications still in its spool file.
    */
   flushSpool(): Promise<number> {
-    return this.spooler?.whenIdle() ?? Promise.resolve(0);
+    return this.durable.whenIdle();
   }
 
   /** Subscribes `handler` to a topic or a prefix pattern (`build.*`, `*`). Resolves once the server confirmed. */
@@ -261,24 +214,12 @@ export class Client<S extends ServiceShape = UntypedService> extends EventEmitte
   async unsubscribe(pattern: string, handler?: (data: never, topic: string) => void): Promise<void> {
     if (!this.handlers.remove(pattern, handler as EventHandler | undefined)) return;
     if (this.state !== 'ready' || this.session?.isOpen !== true) return; // the next hello leaves it out
-    await this.session.request('$/unsubscribe', { topics: [pattern] }, { timeoutMs: this.callTimeout() });
+    await this.session.request('$/unsubscribe', { topics: [pattern] }, { timeoutMs: callTimeoutOf(this.options) });
   }
 
   /** Closes the connection and stops reconnecting; waiting and pending calls reject with ERR_CONNECTION_CLOSED. Idempotent. */
   close(): Promise<void> {
-    if (this.state === 'closed' || this.state === 'failed') return this.closedPromise ?? Promise.resolve();
-    this.reconnector.stop();
-    const session = this.session;
-    this.session = undefined;
-    if (session !== undefined) {
-      this.closingSession = session;
-      this.closedPromise = new Promise((resolve) => {
-        this.resolveClosed = resolve;
-      });
-    }
-    this.finish({ reason: 'closed' });
-    session?.close();
-    return this.closedPromise ?? Promise.resolve();
+    return this.connector.close();
   }
 
   // ---- calls -------------------------------------------------------------------------------
@@ -291,235 +232,22 @@ export class Client<S extends ServiceShape = UntypedService> extends EventEmitte
     const session = this.session;
     if (options?.idempotent !== true && this.state === 'ready' && session?.isOpen === true) {
       // The hot path: ready and nothing to retry, so the session's promise is the call's (no queue entry).
-      const timeoutMs = options?.timeoutMs ?? this.callTimeout();
+      const timeoutMs = options?.timeoutMs ?? callTimeoutOf(this.options);
       return session.request(method, params, { timeoutMs: timeoutMs > 0 ? timeoutMs : 0, signal });
     }
-    return new Promise((resolve, reject) => {
-      const entry: PendingCall = {
-        kind: 'call',
-        method,
-        params,
-        timeoutMs: options?.timeoutMs ?? this.callTimeout(),
-        startedAt: this.timers.now(),
-        signal,
-        idempotent: options?.idempotent === true,
-        retried: false,
-        resolve,
-        reject,
-      };
-      this.dispatch(entry, false);
-    });
+    return this.calls.call(method, params, options);
   }
 
-  private dispatch(entry: PendingCall, front: boolean): void {
-    if (this.state === 'ready' && this.session?.isOpen === true) this.send(entry, this.session);
-    else this.queue.add(entry, front);
-  }
-
-  private send(entry: PendingCall, session: RpcSession): void {
-    let timeoutMs = 0;
-    if (entry.timeoutMs > 0) {
-      timeoutMs = entry.timeoutMs - (this.timers.now() - entry.startedAt);
-      if (timeoutMs <= 0) {
-        entry.reject(notSentTimeout(entry.method, entry.timeoutMs));
-        return;
-      }
-    }
-    session.request(entry.method, entry.params, { timeoutMs, signal: entry.signal }).then(entry.resolve, (err: unknown) => {
-      const alive = this.state !== 'closed' && this.state !== 'failed';
-      if (alive && entry.idempotent && !entry.retried && isSidewireError(err, 'ERR_CONNECTION_LOST')) {
-        entry.retried = true;
-        this.dispatch(entry, true);
-      } else entry.reject(err);
-    });
-  }
-
-  /** Sends everything that waited, in order. */
-  private flush(session: RpcSession): void {
-    for (const entry of this.queue.drain()) {
-      if (entry.kind === 'call') this.send(entry, session);
-      else session.notify(entry.method, entry.params);
-    }
-  }
-
-  private notifyDurable(method: string, params: unknown): Promise<DurableReceipt> {
-    if (typeof method !== 'string' || method === '' || method.startsWith('$/')) {
-      return Promise.reject(badDurableMethod(method));
-    }
-    try {
-      return this.spool().notify(method, params, this.durableSender());
-    } catch (err) {
-      return Promise.reject(err);
-    }
-  }
-
-  private spool(): ClientSpool {
-    const o = this.options.spool;
-    this.spooler ??= new ClientSpool(clientDurablePaths(this.options), typeof o === 'object' ? o : {}, (err) => {
-      if (!isSidewireError(err, 'ERR_CONNECTION_LOST') && !isSidewireError(err, 'ERR_CONNECTION_CLOSED')) this.report(err);
-    });
-    return this.spooler;
-  }
-
-  /** Sends a batch over the current connection, or undefined when not ready. */
-  private durableSender(): SendDurable | undefined {
-    const session = this.session;
-    if (this.state !== 'ready' || session?.isOpen !== true) return undefined;
-    return (messages) => session.request('$/durable', { messages }, { timeoutMs: this.callTimeout() });
-  }
-
-  // ---- connection lifecycle ----------------------------------------------------------------
-
-  private async attempt(): Promise<Attempt> {
-    const subscribed = this.handlers.patterns();
-    const link: { session?: RpcSession } = {};
-    const h = await handshake(this.options, this.sessionHandlers(link), subscribed);
-    link.session = h.session;
-    return { h, subscribed };
-  }
-
-  /** The server closed the connection right after its hello reply: count it as a failed attempt. */
-  private afterLostHandshake(a: Attempt): void {
-    const err = lostDuringHandshake(a.h.endpoint);
-    if (this.reconnector.enabled) this.reconnector.lost(err);
-    else this.fail(err, 0);
-  }
-
-  /** A successful handshake: ready (false when its connection already closed). */
-  private connected({ h, subscribed }: Attempt): boolean {
-    const reconnect = this.hello !== undefined;
-    const previous = this.hello?.clientId;
-    this.connectedTo = h.endpoint;
-    if (!h.session.isOpen) return false;
-    this.hello = h.hello;
-    this.session = h.session;
-    // Topics subscribed while the hello was in flight.
-    const sent = new Set(subscribed);
-    const missing = this.handlers.patterns().filter((p) => !sent.has(p));
-    if (missing.length > 0) {
-      h.session.request('$/subscribe', { topics: missing }, { timeoutMs: this.callTimeout() }).catch((err: unknown) => this.report(err));
-    }
-    this.flush(h.session);
-    if (reconnect) {
-      this.reconnects++;
-      this.options.metrics?.reconnected();
-      this.previousId = previous;
-    }
-    const clientId = h.hello.clientId;
-    this.setStatus({ state: 'ready', at: this.timers.now(), endpoint: h.endpoint, clientId, previousClientId: this.previousId, reconnects: this.reconnects });
-    publishClientConnect({ endpoint: h.endpoint, clientId });
-    this.options.logger?.info({ clientId, endpoint: h.endpoint, reconnects: this.reconnects }, reconnect ? 'reconnected' : 'connected');
-    if (reconnect && this.state === 'ready') {
-      this.safeEmit(() => this.emit('reconnect', { clientId, previousClientId: previous, endpoint: h.endpoint, reconnects: this.reconnects }));
-    }
-    const send = this.durableSender();
-    if (send !== undefined) this.spooler?.replay(send);
-    return true;
-  }
-
-  /** Handlers of one attempt's session; `link.session` is set once its handshake succeeded. */
-  private sessionHandlers(link: { session?: RpcSession }): SessionHandlers {
-    return {
-      onNotification: (topic, data) => this.onEvent(topic, data),
-      onPeerError: (error: ResponseError) => this.report(error),
-      onClose: (info: StreamCloseInfo) => {
-        if (link.session !== undefined) this.connectionLost(link.session, info);
-      },
-    };
-  }
-
-  private connectionLost(session: RpcSession, info: StreamCloseInfo): void {
-    if (session === this.closingSession) {
-      this.closingSession = undefined;
-      this.resolveClosed?.();
-      return;
-    }
-    if (session !== this.session || this.state !== 'ready') return; // an old or discarded session
-    this.session = undefined;
-    const error = connectionLostError(this.connectedTo, info.error);
-    this.options.logger?.warn({ clientId: this.hello?.clientId, endpoint: this.connectedTo, err: info.error ?? null }, 'connection lost');
-    if (!this.reconnector.enabled) {
-      this.finish({ reason: 'lost', error });
-      return;
-    }
-    this.reconnector.lost(error);
-  }
-
-  /** Gave up: every waiting call fails with ERR_CLIENT_FAILED. */
-  private fail(err: unknown, attempts: number, emitClose = true): void {
-    this.reconnector.stop();
-    const error = clientFailedError(this.connectedTo, attempts, err);
-    this.setStatus({ state: 'failed', at: this.timers.now(), attempts, reason: reasonOf(err) });
-    this.options.logger?.error({ endpoint: this.connectedTo, attempts, err: error }, 'gave up connecting');
-    this.queue.rejectAll(() => error);
-    this.spooler?.stop();
-    if (emitClose) this.safeEmit(() => this.emit('close', { reason: 'lost', error }));
-  }
-
-  private finish(info: ClientCloseInfo): void {
-    this.setStatus({ state: 'closed', at: this.timers.now(), reason: info.reason, ...(info.error ? { error: reasonOf(info.error) } : {}) });
-    const lost = info.error;
-    this.queue.rejectAll((method) => (lost !== undefined ? this.blockedError(method) ?? lost : closedError(method)));
-    this.spooler?.stop();
-    this.safeEmit(() => this.emit('close', info));
-  }
-
-  private setStatus(status: ClientStatus): void {
-    const from = this.feed.value.state;
-    this.feed.push(status);
-    publishClientState({ endpoint: this.connectedTo, from, to: status.state });
-    this.safeEmit(() => this.emit('status', status));
-  }
-
-  /** Why a call cannot even wait in the queue, or undefined. */
+  /** Why a call cannot even wait in the queue, or undefined (always while ready). */
   private blockedError(method: string): SidewireError | undefined {
-    return blockedError(this.feed.value, method, this.connectedTo);
+    const status = this.feed.value;
+    return status.state === 'ready' ? undefined : blockedError(status, method, this.connector.endpoint);
   }
 
   private assertIdle(what: string): void {
     if (this.state !== 'idle') {
       throw new SidewireError('ERR_INVALID_ARGUMENT', `${what}() called on a client that is ${this.state}`, {
         fixes: ['create a new client with connect() or createClient() for each connection'],
-      });
-    }
-  }
-
-  private callTimeout(): number {
-    return this.options.callTimeoutMs ?? 30_000;
-  }
-
-  private onEvent(topic: string, data: unknown): void {
-    for (const err of this.handlers.dispatch(topic, data)) this.report(err);
-    this.safeEmit(() => this.emit('event', topic, data));
-  }
-
-  /** Runs user listeners; their exceptions go to 'error' (or are rethrown asynchronously). */
-  private safeEmit(fn: () => void): void {
-    try {
-      fn();
-    } catch (err) {
-      this.report(err);
-    }
-  }
-
-  private report(err: unknown): void {
-    const error = err instanceof Error ? err : new Error(String(err));
-    if (this.listenerCount('error') > 0) {
-      try {
-        this.emit('error', error);
-        return;
-      } catch (inner) {
-        queueMicrotask(() => {
-          throw inner;
-        });
-        return;
-      }
-    }
-    // Nobody listens: an exception from user code surfaces like any uncaught callback error;
-    // an id-less server error or a spool problem is only informative and is dropped.
-    if (!(err instanceof Error && (err.name === 'ResponseError' || err instanceof SidewireError))) {
-      queueMicrotask(() => {
-        throw error;
       });
     }
   }
