@@ -5,6 +5,7 @@
  */
 import * as http from 'node:http';
 import * as net from 'node:net';
+import { Arrivals, socketClosed } from '../helpers/arrivals.js';
 
 export interface HttpReply {
   readonly status: number;
@@ -43,9 +44,7 @@ export class CountingClient {
   bytesWritten = 0;
   bytesRead = 0;
   private buffer = '';
-  private readonly lines: string[] = [];
-  private waiters: Array<(line: string | undefined) => void> = [];
-  private ended = false;
+  private readonly arrived = new Arrivals<string>('line');
 
   private constructor(socket: net.Socket) {
     this.socket = socket;
@@ -54,16 +53,15 @@ export class CountingClient {
       this.buffer += chunk.toString('utf8');
       let nl: number;
       while ((nl = this.buffer.indexOf('\n')) !== -1) {
-        this.deliver(this.buffer.slice(0, nl));
+        this.arrived.push(this.buffer.slice(0, nl));
         this.buffer = this.buffer.slice(nl + 1);
       }
     });
     socket.on('error', () => undefined);
     socket.on('close', () => {
-      this.ended = true;
-      if (this.buffer !== '') this.deliver(this.buffer);
+      if (this.buffer !== '') this.arrived.push(this.buffer);
       this.buffer = '';
-      for (const w of this.waiters.splice(0)) w(undefined);
+      this.arrived.end();
     });
   }
 
@@ -77,13 +75,7 @@ export class CountingClient {
   }
 
   get closed(): boolean {
-    return this.ended;
-  }
-
-  private deliver(line: string): void {
-    const w = this.waiters.shift();
-    if (w) w(line);
-    else this.lines.push(line);
+    return this.arrived.isEnded;
   }
 
   /** Writes raw text (a string is written as is; other values as one JSON line). */
@@ -95,20 +87,7 @@ export class CountingClient {
 
   /** The next line (undefined once closed); rejects after `timeoutMs`. */
   nextLine(timeoutMs = 5000): Promise<string | undefined> {
-    const queued = this.lines.shift();
-    if (queued !== undefined) return Promise.resolve(queued);
-    if (this.ended) return Promise.resolve(undefined);
-    return new Promise((resolve, reject) => {
-      const waiter = (line: string | undefined): void => {
-        clearTimeout(timer);
-        resolve(line);
-      };
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(new Error(`no line within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.waiters.push(waiter);
-    });
+    return this.arrived.next(timeoutMs);
   }
 
   /** The next line as JSON. */
@@ -126,14 +105,7 @@ export class CountingClient {
 
   /** Resolves once the server closed the connection. */
   waitClosed(timeoutMs = 5000): Promise<void> {
-    if (this.ended) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`still open after ${timeoutMs} ms`)), timeoutMs);
-      this.socket.once('close', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    return socketClosed(this.socket, this.arrived.isEnded, timeoutMs);
   }
 
   close(): void {

@@ -6,6 +6,7 @@ import * as net from 'node:net';
 import { BINARY_PREFACE, LengthPrefixDecoder, encodeFrame } from '../../src/framing/length-prefix.js';
 import { decodeMsgpack, encodeMsgpack } from '../../src/framing/msgpack.js';
 import type { Json } from './rpc-harness.js';
+import { Arrivals, socketClosed } from '../helpers/arrivals.js';
 
 /** One frame received: its payload length on the wire and its decoded value. */
 export interface ReceivedFrame {
@@ -29,9 +30,7 @@ export class BinaryRawClient {
   readonly raw: Buffer[] = [];
   private pending = Buffer.alloc(0);
   private readonly decoder: LengthPrefixDecoder;
-  private frames: ReceivedFrame[] = [];
-  private waiters: Array<(f: ReceivedFrame | undefined) => void> = [];
-  private ended = false;
+  private readonly arrived = new Arrivals<ReceivedFrame>('frame');
 
   private constructor(socket: net.Socket) {
     this.socket = socket;
@@ -39,16 +38,13 @@ export class BinaryRawClient {
       maxFrameBytes: 0xffff_ffff,
       onFrame: (payload) => {
         const decoded = decodeMsgpack(Buffer.from(payload));
-        this.deliver({ payloadBytes: payload.length, value: decoded.ok ? decoded.value : { undecodable: decoded.error.message } });
+        this.arrived.push({ payloadBytes: payload.length, value: decoded.ok ? decoded.value : { undecodable: decoded.error.message } });
       },
       onError: () => socket.destroy(),
     });
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => undefined);
-    socket.on('close', () => {
-      this.ended = true;
-      for (const w of this.waiters.splice(0)) w(undefined);
-    });
+    socket.on('close', () => this.arrived.end());
   }
 
   static connect(socketPath: string, options: BinaryRawOptions = {}): Promise<BinaryRawClient> {
@@ -64,7 +60,7 @@ export class BinaryRawClient {
   }
 
   get closed(): boolean {
-    return this.ended;
+    return this.arrived.isEnded;
   }
 
   /** Everything received so far, concatenated. */
@@ -84,12 +80,6 @@ export class BinaryRawClient {
     this.decoder.push(chunk);
   }
 
-  private deliver(frame: ReceivedFrame): void {
-    const w = this.waiters.shift();
-    if (w) w(frame);
-    else this.frames.push(frame);
-  }
-
   /** Sends one message as a frame. */
   send(value: unknown): void {
     this.socket.write(encodeFrame(encodeMsgpack(value)));
@@ -102,20 +92,7 @@ export class BinaryRawClient {
 
   /** The next frame, or undefined when the connection closed first; rejects after `timeoutMs`. */
   nextFrame(timeoutMs = 5000): Promise<ReceivedFrame | undefined> {
-    const queued = this.frames.shift();
-    if (queued !== undefined) return Promise.resolve(queued);
-    if (this.ended) return Promise.resolve(undefined);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(new Error(`no frame within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const waiter = (f: ReceivedFrame | undefined): void => {
-        clearTimeout(timer);
-        resolve(f);
-      };
-      this.waiters.push(waiter);
-    });
+    return this.arrived.next(timeoutMs);
   }
 
   /** The next decoded message (throws when the connection closed first). */
@@ -133,14 +110,7 @@ export class BinaryRawClient {
 
   /** Resolves when the server closed the connection (rejects after `timeoutMs`). */
   waitClosed(timeoutMs = 5000): Promise<void> {
-    if (this.ended) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`connection still open after ${timeoutMs} ms`)), timeoutMs);
-      this.socket.once('close', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    return socketClosed(this.socket, this.arrived.isEnded, timeoutMs);
   }
 
   close(): void {

@@ -8,6 +8,7 @@ import { serve, type Server } from '../../src/rpc/server.js';
 import type { ServerOptions } from '../../src/rpc/server-options.js';
 import type { ServiceShape, UntypedService } from '../../src/rpc/service.js';
 import { tempDir, uniqueName } from '../helpers/names.js';
+import { Arrivals, socketClosed } from '../helpers/arrivals.js';
 
 export interface TestServer<S extends ServiceShape = UntypedService> {
   readonly server: Server<S>;
@@ -50,9 +51,7 @@ export type Json = any;
 export class RawClient {
   readonly socket: net.Socket;
   private buffer = '';
-  private lines: string[] = [];
-  private waiters: Array<(line: string | undefined) => void> = [];
-  private ended = false;
+  private readonly arrived = new Arrivals<string>('line');
 
   private constructor(socket: net.Socket) {
     this.socket = socket;
@@ -63,15 +62,14 @@ export class RawClient {
       while ((nl = this.buffer.indexOf('\n')) !== -1) {
         const line = this.buffer.slice(0, nl);
         this.buffer = this.buffer.slice(nl + 1);
-        this.deliver(line);
+        this.arrived.push(line);
       }
     });
     socket.on('error', () => undefined);
     socket.on('close', () => {
-      this.ended = true;
-      if (this.buffer !== '') this.deliver(this.buffer);
+      if (this.buffer !== '') this.arrived.push(this.buffer);
       this.buffer = '';
-      for (const w of this.waiters.splice(0)) w(undefined);
+      this.arrived.end();
     });
   }
 
@@ -84,13 +82,7 @@ export class RawClient {
 
   /** True once the server closed the connection. */
   get closed(): boolean {
-    return this.ended;
-  }
-
-  private deliver(line: string): void {
-    const w = this.waiters.shift();
-    if (w) w(line);
-    else this.lines.push(line);
+    return this.arrived.isEnded;
   }
 
   /** Writes a value as one line (strings are written as-is). */
@@ -100,20 +92,7 @@ export class RawClient {
 
   /** The next line, or undefined when the connection closed; rejects after `timeoutMs`. */
   nextLine(timeoutMs = 5000): Promise<string | undefined> {
-    const queued = this.lines.shift();
-    if (queued !== undefined) return Promise.resolve(queued);
-    if (this.ended) return Promise.resolve(undefined);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(new Error(`no line within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const waiter = (line: string | undefined): void => {
-        clearTimeout(timer);
-        resolve(line);
-      };
-      this.waiters.push(waiter);
-    });
+    return this.arrived.next(timeoutMs);
   }
 
   /** The next line parsed as JSON. */
@@ -131,14 +110,7 @@ export class RawClient {
 
   /** Resolves when the server closed the connection (rejects after `timeoutMs`). */
   waitClosed(timeoutMs = 5000): Promise<void> {
-    if (this.ended) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`connection still open after ${timeoutMs} ms`)), timeoutMs);
-      this.socket.once('close', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    return socketClosed(this.socket, this.arrived.isEnded, timeoutMs);
   }
 
   close(): void {
