@@ -6,7 +6,7 @@
  */
 import type { Endpoint } from '../endpoint/endpoint.js';
 import { formatEndpoint, parseEndpoint } from '../endpoint/parse.js';
-import { resolveEndpoint, type EndpointSource } from '../endpoint/resolve.js';
+import { resolveEndpoint, type EndpointSource, type ResolvedEndpoint } from '../endpoint/resolve.js';
 import { readDiscovery } from '../transport/discovery.js';
 import type { DiscoveryRecord } from '../transport/types.js';
 
@@ -71,14 +71,7 @@ function discoveredEndpoint(record: DiscoveryRecord | undefined): Endpoint | und
  * @throws EndpointError for a malformed explicit or environment endpoint
  */
 export function resolveClientTarget(options: ClientTargetOptions = {}): ClientTarget {
-  const resolved = resolveEndpoint({
-    app: options.app ?? 'sidewire',
-    ...(options.name === undefined ? {} : { name: options.name }),
-    ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
-    ...(options.envVar === undefined ? {} : { envVar: options.envVar }),
-    ...(options.env === undefined ? {} : { env: options.env }),
-    ...(options.allowRemote === undefined ? {} : { allowRemote: options.allowRemote }),
-  });
+  const resolved = resolveClientEndpoint(options);
   const record = readDiscovery(resolved.discoveryPath);
   const discovered = discoveredEndpoint(record);
   let endpoint = resolved.endpoint;
@@ -92,4 +85,20 @@ export function resolveClientTarget(options: ClientTargetOptions = {}): ClientTa
   const recordMatches = discovered !== undefined && formatEndpoint(discovered) === formatEndpoint(endpoint);
   const token = options.token ?? (recordMatches ? record?.token : undefined);
   return { endpoint, token, source, discoveryPath: resolved.discoveryPath };
+}
+
+/**
+ * The endpoint a client with these options uses: the same resolution as the server's (explicit >
+ * environment > platform default), app `sidewire` unless given.
+ * @throws EndpointError for a malformed explicit or environment endpoint
+ */
+export function resolveClientEndpoint(options: ClientTargetOptions): ResolvedEndpoint {
+  return resolveEndpoint({
+    app: options.app ?? 'sidewire',
+    ...(options.name === undefined ? {} : { name: options.name }),
+    ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+    ...(options.envVar === undefined ? {} : { envVar: options.envVar }),
+    ...(options.env === undefined ? {} : { env: options.env }),
+    ...(options.allowRemote === undefined ? {} : { allowRemote: options.allowRemote }),
+  });
 }

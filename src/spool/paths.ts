@@ -8,10 +8,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Endpoint } from '../endpoint/endpoint.js';
-import { resolveEndpoint } from '../endpoint/resolve.js';
 import { checkRuntimeDir, currentUser, ensureRuntimeDir } from '../endpoint/runtime-dir.js';
 import { SidewireError, systemCode } from '../errors.js';
-import type { ClientTargetOptions } from '../rpc/client-target.js';
+import { resolveClientEndpoint, type ClientTargetOptions } from '../rpc/client-target.js';
 
 export interface DurablePaths {
   /** One `p<pid>-<startedAt>-<token>.jsonl` file per producer (mode 0700 dir, 0600 files). */
@@ -47,15 +46,7 @@ export function durablePaths(r: DurablePathInputs): DurablePaths {
 
 /** The durable paths a client with these options uses (same resolution as the server). */
 export function clientDurablePaths(options: ClientTargetOptions): DurablePaths {
-  const resolved = resolveEndpoint({
-    app: options.app ?? 'sidewire',
-    ...(options.name === undefined ? {} : { name: options.name }),
-    ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
-    ...(options.envVar === undefined ? {} : { envVar: options.envVar }),
-    ...(options.env === undefined ? {} : { env: options.env }),
-    ...(options.allowRemote === undefined ? {} : { allowRemote: options.allowRemote }),
-  });
-  return durablePaths(resolved);
+  return durablePaths(resolveClientEndpoint(options));
 }
 
 /** A spool error (ERR_SPOOL) for a failed file operation. */
