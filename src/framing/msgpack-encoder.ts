@@ -133,14 +133,13 @@ export class MsgpackEncoder {
    * the map `write` would produce for that object (same keys, same order), from constants.
    */
   writeCall(id: number | undefined, method: string, params: unknown): void {
-    this.ensure(1);
-    this.buf[this.pos++] = id === undefined ? 0x83 : 0x84;
-    this.writeConstant(JSONRPC_2_0);
-    if (id !== undefined) {
-      this.writeConstant(KEY_ID);
+    if (id === undefined) {
+      this.writeConstant(NOTIFICATION_HEAD);
+    } else {
+      this.writeConstant(REQUEST_HEAD);
       this.writeNumber(id);
+      this.writeConstant(KEY_METHOD);
     }
-    this.writeConstant(KEY_METHOD);
     this.writeString(method);
     this.writeConstant(KEY_PARAMS);
     this.write(params, 2);
@@ -379,6 +378,11 @@ export class MsgpackEncoder {
     this.pos += bytes.length;
   }
 }
+
+/** A notification's first bytes: a map of 3, `"jsonrpc": "2.0"`, the key `"method"`. */
+const NOTIFICATION_HEAD = Uint8Array.from([0x83, ...JSONRPC_2_0, ...KEY_METHOD]);
+/** A request's first bytes: a map of 4, `"jsonrpc": "2.0"`, the key `"id"`. */
+const REQUEST_HEAD = Uint8Array.from([0x84, ...JSONRPC_2_0, ...KEY_ID]);
 
 /** Writes `v` (0 to 2^32 - 1) as 4 big-endian bytes (no range checks, unlike Buffer#writeUInt32BE). */
 export function putU32(buf: Buffer, at: number, v: number): void {
