@@ -58,3 +58,44 @@ export function socketClosed(socket: { once(event: 'close', fn: () => void): unk
     });
   });
 }
+
+/**
+ * What the raw test clients (JSON lines, binary frames) share: a socket, what arrived on it, and
+ * one-request-at-a-time helpers on top of the subclass's `send` and `next`.
+ */
+export abstract class RawPeer<T> {
+  protected readonly arrived: Arrivals<T>;
+
+  constructor(
+    readonly socket: { destroy(): void; once(event: 'close', fn: () => void): unknown },
+    what: string,
+  ) {
+    this.arrived = new Arrivals<T>(what);
+  }
+
+  /** Sends one message. */
+  abstract send(value: unknown): void;
+
+  /** The next message (throws when the connection closed first). */
+  abstract next(timeoutMs?: number): Promise<unknown>;
+
+  /** True once the server closed the connection. */
+  get closed(): boolean {
+    return this.arrived.isEnded;
+  }
+
+  /** Sends a request and returns the next message (tests keep one request in flight). */
+  request(method: string, params?: unknown, id: string | number = 1): ReturnType<this['next']> {
+    this.send(params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params });
+    return this.next() as ReturnType<this['next']>;
+  }
+
+  /** Resolves when the server closed the connection (rejects after `timeoutMs`). */
+  waitClosed(timeoutMs = 5000): Promise<void> {
+    return socketClosed(this.socket, this.arrived.isEnded, timeoutMs);
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}

@@ -6,7 +6,7 @@ import * as net from 'node:net';
 import { BINARY_PREFACE, LengthPrefixDecoder, encodeFrame } from '../../src/framing/length-prefix.js';
 import { decodeMsgpack, encodeMsgpack } from '../../src/framing/msgpack.js';
 import type { Json } from './rpc-harness.js';
-import { Arrivals, socketClosed } from '../helpers/arrivals.js';
+import { RawPeer } from '../helpers/arrivals.js';
 
 /** One frame received: its payload length on the wire and its decoded value. */
 export interface ReceivedFrame {
@@ -22,18 +22,17 @@ export interface BinaryRawOptions {
   readonly preface?: Buffer | false;
 }
 
-export class BinaryRawClient {
-  readonly socket: net.Socket;
+export class BinaryRawClient extends RawPeer<ReceivedFrame> {
+  declare readonly socket: net.Socket;
   /** The first 4 bytes the server sent (its preface), once received. */
   serverPreface: Buffer | undefined;
   /** Every byte received, in order. */
   readonly raw: Buffer[] = [];
   private pending = Buffer.alloc(0);
   private readonly decoder: LengthPrefixDecoder;
-  private readonly arrived = new Arrivals<ReceivedFrame>('frame');
 
   private constructor(socket: net.Socket) {
-    this.socket = socket;
+    super(socket, 'frame');
     this.decoder = new LengthPrefixDecoder({
       maxFrameBytes: 0xffff_ffff,
       onFrame: (payload) => {
@@ -57,10 +56,6 @@ export class BinaryRawClient {
       });
       s.once('error', reject);
     });
-  }
-
-  get closed(): boolean {
-    return this.arrived.isEnded;
   }
 
   /** Everything received so far, concatenated. */
@@ -102,18 +97,4 @@ export class BinaryRawClient {
     return f.value;
   }
 
-  /** Sends a request and returns the next message. */
-  async request(method: string, params?: unknown, id: string | number = 1): Promise<Json> {
-    this.send(params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params });
-    return this.next();
-  }
-
-  /** Resolves when the server closed the connection (rejects after `timeoutMs`). */
-  waitClosed(timeoutMs = 5000): Promise<void> {
-    return socketClosed(this.socket, this.arrived.isEnded, timeoutMs);
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
 }

@@ -8,7 +8,7 @@ import { serve, type Server } from '../../src/rpc/server.js';
 import type { ServerOptions } from '../../src/rpc/server-options.js';
 import type { ServiceShape, UntypedService } from '../../src/rpc/service.js';
 import { tempDir, uniqueName } from '../helpers/names.js';
-import { Arrivals, socketClosed } from '../helpers/arrivals.js';
+import { RawPeer } from '../helpers/arrivals.js';
 
 export interface TestServer<S extends ServiceShape = UntypedService> {
   readonly server: Server<S>;
@@ -48,13 +48,12 @@ export async function startServer<S extends ServiceShape = UntypedService>(optio
 export type Json = any;
 
 /** A raw client: writes lines, reads lines, nothing clever. */
-export class RawClient {
-  readonly socket: net.Socket;
+export class RawClient extends RawPeer<string> {
+  declare readonly socket: net.Socket;
   private buffer = '';
-  private readonly arrived = new Arrivals<string>('line');
 
   private constructor(socket: net.Socket) {
-    this.socket = socket;
+    super(socket, 'line');
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => {
       this.buffer += chunk;
@@ -80,11 +79,6 @@ export class RawClient {
     });
   }
 
-  /** True once the server closed the connection. */
-  get closed(): boolean {
-    return this.arrived.isEnded;
-  }
-
   /** Writes a value as one line (strings are written as-is). */
   send(value: unknown): void {
     this.socket.write(typeof value === 'string' ? value : JSON.stringify(value) + '\n');
@@ -102,20 +96,6 @@ export class RawClient {
     return JSON.parse(line);
   }
 
-  /** Sends a request and returns the next message (tests keep one request in flight). */
-  async request(method: string, params?: unknown, id: string | number = 1): Promise<Json> {
-    this.send(params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params });
-    return this.next();
-  }
-
-  /** Resolves when the server closed the connection (rejects after `timeoutMs`). */
-  waitClosed(timeoutMs = 5000): Promise<void> {
-    return socketClosed(this.socket, this.arrived.isEnded, timeoutMs);
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
 }
 
 /** Resolves after `ms`. */
