@@ -50,59 +50,43 @@ function isId(value: unknown): value is MessageId {
 export type MessageKind = ParsedMessage['kind'];
 
 /**
+ * Why `value` is not a valid JSON-RPC 2.0 message (a constant string: nothing is allocated), or
+ * undefined when it is one.
+ */
+function invalidReason(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'a message must be a JSON object';
+  const m = value as Record<string, unknown>;
+  if (m['jsonrpc'] !== '2.0') return '"jsonrpc" must be "2.0"';
+  if ('id' in m && !isId(m['id'])) return '"id" must be a string, a number or null';
+  if ('method' in m) {
+    if (typeof m['method'] !== 'string') return '"method" must be a string';
+    const params = m['params'];
+    if (params !== undefined && (typeof params !== 'object' || params === null)) return '"params" must be an object or an array when present';
+    return undefined;
+  }
+  if (!('id' in m) || !('result' in m || 'error' in m)) return 'a message needs a "method" (request/notification) or "result"/"error" (response)';
+  if ('result' in m && 'error' in m) return 'a response has either "result" or "error"';
+  return undefined;
+}
+
+/**
  * Classifies one decoded value like `parseMessage` does, allocating nothing: for a valid message,
  * the value itself is the message of that kind. Use `parseMessage` for the reason of `invalid`.
  */
 export function messageKind(value: unknown): MessageKind {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'invalid';
+  if (invalidReason(value) !== undefined) return 'invalid';
   const m = value as Record<string, unknown>;
-  if (m['jsonrpc'] !== '2.0') return 'invalid';
-  const hasId = 'id' in m;
-  if (hasId && !isId(m['id'])) return 'invalid';
-  if ('method' in m) {
-    if (typeof m['method'] !== 'string') return 'invalid';
-    const params = m['params'];
-    if (params !== undefined && (typeof params !== 'object' || params === null)) return 'invalid';
-    return hasId ? 'request' : 'notification';
-  }
-  if (hasId && ('result' in m || 'error' in m)) return 'result' in m && 'error' in m ? 'invalid' : 'response';
-  return 'invalid';
+  if ('method' in m) return 'id' in m ? 'request' : 'notification';
+  return 'response';
 }
 
 /** Classifies one decoded JSON value (not an array: batches are split by the caller). */
 export function parseMessage(value: unknown): ParsedMessage {
-  const kind = messageKind(value);
-  if (kind !== 'invalid') return { kind, message: value } as ParsedMessage;
-  return invalidMessage(value);
-}
-
-/** Why `value` is not a valid message (see `parseMessage`). */
-function invalidMessage(value: unknown): ParsedMessage {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return { kind: 'invalid', id: null, reason: 'a message must be a JSON object' };
-  }
+  const reason = invalidReason(value);
+  if (reason === undefined) return { kind: messageKind(value), message: value } as ParsedMessage;
   const m = value as Record<string, unknown>;
-  const id = 'id' in m && isId(m['id']) ? m['id'] : null;
-  if (m['jsonrpc'] !== '2.0') {
-    return { kind: 'invalid', id, reason: `"jsonrpc" must be "2.0"` };
-  }
-  if ('id' in m && !isId(m['id'])) {
-    return { kind: 'invalid', id: null, reason: '"id" must be a string, a number or null' };
-  }
-  if ('method' in m) {
-    if (typeof m['method'] !== 'string') return { kind: 'invalid', id, reason: '"method" must be a string' };
-    const params = m['params'];
-    if (params !== undefined && (typeof params !== 'object' || params === null)) {
-      return { kind: 'invalid', id, reason: '"params" must be an object or an array when present' };
-    }
-    if ('id' in m) return { kind: 'request', message: value as RequestMessage };
-    return { kind: 'notification', message: value as NotificationMessage };
-  }
-  if ('id' in m && ('result' in m || 'error' in m)) {
-    if ('result' in m && 'error' in m) return { kind: 'invalid', id, reason: 'a response has either "result" or "error"' };
-    return { kind: 'response', message: value as ResponseMessage };
-  }
-  return { kind: 'invalid', id, reason: 'a message needs a "method" (request/notification) or "result"/"error" (response)' };
+  const id = typeof value === 'object' && value !== null && 'id' in m && isId(m['id']) ? m['id'] : null;
+  return { kind: 'invalid', id, reason };
 }
 
 /** A success response. */
