@@ -7,6 +7,7 @@ import { ConnectionError, SidewireError, TimeoutError } from '../errors.js';
 import { messageKind, notificationMessage, type NotificationMessage, type RequestMessage, type ResponseMessage } from './message.js';
 import type { MessageStream, StreamCloseInfo, StreamFrameError } from './message-stream.js';
 import { ErrorCodes, ResponseError } from './response-error.js';
+import { CallDeadlines } from './call-deadlines.js';
 import { IdTable } from './id-table.js';
 import type { TimerHandle, Timers } from './timers.js';
 
@@ -38,6 +39,8 @@ export class RpcSession {
   private readonly timers: Timers;
   private readonly describeEndpoint: string;
   private readonly pending = new IdTable<number, Pending>(); // a renewed Map: see id-table.ts
+  /** Timeouts of calls without an abort signal: one timer per timeout length, not per call. */
+  private readonly deadlines: CallDeadlines;
   private nextId = 1;
   private closedBy: 'local' | undefined;
   private lastPeerError: ResponseError | undefined;
@@ -47,6 +50,11 @@ export class RpcSession {
     this.handlers = handlers;
     this.timers = options.timers;
     this.describeEndpoint = options.endpoint;
+    this.deadlines = new CallDeadlines(options.timers, {
+      isPending: (id) => this.pending.has(id),
+      pendingCount: () => this.pending.size,
+      expire: (id, timeoutMs) => this.expire(id, timeoutMs),
+    });
     stream.start({
       onMessage: (value) => this.onMessage(value),
       onFrameError: (e) => this.onFrameError(e),
@@ -78,7 +86,11 @@ export class RpcSession {
     if (signal?.aborted) return Promise.reject(abortReason(signal));
     if (!this.stream.isOpen) return Promise.reject(this.closedError(method));
     const id = this.nextId++;
-    if (signal === undefined && !(timeoutMs > 0)) return this.plainRequest(id, method, params);
+    if (signal === undefined) {
+      const reply = this.plainRequest(id, method, params);
+      if (timeoutMs > 0) this.deadlines.add(id, timeoutMs);
+      return reply;
+    }
     return new Promise<unknown>((resolve, reject) => {
       let timer: TimerHandle | undefined;
       const cleanup = (): void => {
@@ -116,7 +128,7 @@ export class RpcSession {
     });
   }
 
-  /** A request without timeout or signal (the hot path): no timer, no listener, no closures of its own. */
+  /** A request without a signal (the hot path): no timer (see CallDeadlines), no listener, no closures of its own. */
   private plainRequest(id: number, method: string, params: unknown): Promise<unknown> {
     return new Promise<unknown>((resolve, reject) => {
       this.pending.set(id, { method, resolve, reject });
@@ -129,6 +141,15 @@ export class RpcSession {
     });
   }
 
+  /** Call `id`'s deadline passed: like an abort, it is cancelled at the server and rejected with ERR_TIMEOUT. */
+  private expire(id: number, timeoutMs: number): void {
+    const p = this.pending.get(id);
+    if (p === undefined) return;
+    this.pending.delete(id);
+    this.trySend(notificationMessage('$/cancel', { id }));
+    p.reject(timeoutError(p.method, timeoutMs, this.describeEndpoint));
+  }
+
   /** Sends a notification (fire and forget). */
   notify(method: string, params: unknown): void {
     if (!this.stream.isOpen) throw this.closedError(method);
@@ -139,6 +160,7 @@ export class RpcSession {
   close(): void {
     this.closedBy = 'local';
     this.rejectAll(() => this.closedError());
+    this.deadlines.clear();
     this.stream.close();
   }
 
@@ -215,6 +237,7 @@ export class RpcSession {
   }
 
   private onClose(info: StreamCloseInfo): void {
+    this.deadlines.clear();
     this.rejectAll((p) => (this.closedBy === 'local' ? this.closedError(p.method) : this.lostError(p.method)));
     this.handlers.onClose(info);
   }

@@ -52,6 +52,31 @@ describe('connection timeouts', () => {
     }
   });
 
+  it('idleTimeoutMs counts from the last message: a connection that keeps talking stays open', async () => {
+    const t = await startServer({ limits: { idleTimeoutMs: 120 } });
+    const c = await RawClient.connect(t.path);
+    try {
+      const started = Date.now();
+      let lastReply = started;
+      for (let id = 1; Date.now() - started < 500; id++) {
+        await new Promise((resolve) => setTimeout(resolve, 40));
+        c.send({ jsonrpc: '2.0', id, method: '$/ping' });
+        assert.equal((await c.next()).id, id);
+        lastReply = Date.now();
+      }
+      assert.equal(c.closed, false, 'messages every 40 ms for 500 ms keep a 120 ms idle timeout away');
+      const r = await c.next();
+      assert.equal(r.error.code, -32003);
+      assert.match(r.error.message, /idle for 120 ms/);
+      const silentFor = Date.now() - lastReply;
+      assert.ok(silentFor >= 100 && silentFor < 1000, `closed after ${silentFor} ms of silence`);
+      await c.waitClosed();
+    } finally {
+      c.close();
+      await t.cleanup();
+    }
+  });
+
   it('a peer that sent EOF gets its replies, then the connection closes', async () => {
     const t = await startServer();
     t.server.method('later', () => new Promise((resolve) => setTimeout(() => resolve('late reply'), 50)));

@@ -2,8 +2,8 @@
  * sidewire client in binary mode (`connect({ mode: 'binary' })`, the public API) for the benchmarks.
  * Payloads travel as MessagePack `bin` inside `{ d: Buffer }` params; no base64.
  *
- * Calls run without a per-call timeout (`callTimeoutMs: 0`): the raw baselines have none either,
- * and a timer per call is measurable at these rates.
+ * Calls run with the client's default timeout (30 s), as applications run them: since the
+ * timeouts of a connection share one timer (src/rpc/call-deadlines.ts) it costs next to nothing.
  *
  * Backpressure: `notify()` queues into sidewire's coalescing writer, which flushes once per
  * event-loop turn. Every 256 KiB queued, the client yields one turn (so the batch is written) and
@@ -73,7 +73,6 @@ export async function connect(options: EndpointOptions): Promise<BenchClient> {
   const client = await connectSidewire({
     endpoint: `unix://${options.socketPath}`,
     mode: 'binary',
-    callTimeoutMs: 0,
     transportFactory: async (target, o) => (socket = await connectTransport(target.endpoint, o)),
   });
   if (socket === undefined) throw new Error('transportFactory was not called');

@@ -4,8 +4,8 @@
  * at connect time. Payloads travel as `{ d: string }`; blobs are base64 (`{ b64 }`) like every
  * JSON peer.
  *
- * Calls run without a per-call timeout (`callTimeoutMs: 0`): the raw baselines have none either,
- * and a timer per call is measurable at these rates.
+ * Calls run with the client's default timeout (30 s), as applications run them: since the
+ * timeouts of a connection share one timer (src/rpc/call-deadlines.ts) it costs next to nothing.
  *
  * Backpressure for `notify()`, which returns nothing: sidewire's writer hands every full 64 KiB
  * batch to the socket at once, so after each send the client waits for the socket's `drain` when
@@ -70,7 +70,6 @@ export async function connectJson(options: EndpointOptions): Promise<SidewireJso
   const client = await connectSidewire({
     endpoint: `unix://${options.socketPath}`,
     mode: 'json',
-    callTimeoutMs: 0,
     reconnect: false,
     transportFactory: async (target, o) => (socket = await connectTransport(target.endpoint, o)),
   });
