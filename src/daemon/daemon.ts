@@ -19,19 +19,17 @@
  */
 import { EventEmitter } from 'node:events';
 import * as path from 'node:path';
-import type { Endpoint } from '../endpoint/endpoint.js';
-import { formatEndpoint, parseEndpoint } from '../endpoint/parse.js';
-import { envVarFor } from '../endpoint/resolve.js';
+import { parseEndpoint } from '../endpoint/parse.js';
 import { currentUser, runtimeDirFor } from '../endpoint/runtime-dir.js';
 import type { RequestContext } from '../rpc/dispatch.js';
 import { ErrorCodes, ResponseError } from '../rpc/response-error.js';
 import { Server } from '../rpc/server.js';
 import type { ServiceShape, UntypedService } from '../rpc/service.js';
 import { VERSION } from '../version.js';
-import { loadConfig, type LoadedConfig } from './config.js';
+import { DaemonConfigState, type DaemonReloadOutcome } from './daemon-config-state.js';
 import { createDaemonCommands, DAEMON_ERROR_CODE, type DaemonHost } from './daemon-commands.js';
 import { DaemonError } from './daemon-error.js';
-import { configEndpoint, envPrefixFor, type DaemonOptions, type DaemonStopInfo } from './daemon-options.js';
+import type { DaemonOptions, DaemonStopInfo } from './daemon-options.js';
 import { ownerRefusal } from './daemon-owner.js';
 import { installDaemonSignals } from './daemon-signals.js';
 import { acquirePidFile, removePidFileIfOurs } from './pid-file.js';
@@ -48,10 +46,7 @@ export interface DaemonStateEvent {
   readonly at: number;
 }
 
-/** Outcome of a reload, as the `reload` event reports it. */
-export type DaemonReloadOutcome<C> =
-  | { readonly ok: true; readonly config: C; readonly source: 'command' | 'SIGHUP' }
-  | { readonly ok: false; readonly error: Error; readonly source: 'command' | 'SIGHUP' };
+export type { DaemonReloadOutcome } from './daemon-config-state.js';
 
 export interface DaemonEvents<C> {
   state: [DaemonStateChange];
@@ -70,12 +65,10 @@ export class Daemon<S extends ServiceShape = UntypedService, C = Record<string, 
   private readonly app: string;
   private readonly name: string;
   private readonly now: () => number;
-  private loaded: LoadedConfig<C> | undefined;
-  private boundSpec = '';
+  /** The config and the endpoint bound from it; reloads. */
+  private readonly configState: DaemonConfigState<C>;
   private startedAt = 0;
   private started = false;
-  private reloads = 0;
-  private reloading = false;
   private pidPath: string | undefined;
   private uninstallHooks: () => void = () => undefined;
   private stopPromise: Promise<void> | undefined;
@@ -88,6 +81,7 @@ export class Daemon<S extends ServiceShape = UntypedService, C = Record<string, 
     this.name = options.name ?? this.app;
     this.now = options.now ?? Date.now;
     this.server = new Server<S>(options);
+    this.configState = new DaemonConfigState<C>({ options, app: this.app, server: this.server, reloaded: (outcome) => this.emit('reload', outcome) });
     this.stateMachine = new DaemonStateMachine({ now: this.now });
     this.stopped = new Promise((resolve) => {
       this.resolveStopped = resolve;
@@ -103,8 +97,7 @@ export class Daemon<S extends ServiceShape = UntypedService, C = Record<string, 
 
   /** The current (validated) config. Throws before `start()`. */
   get config(): C {
-    if (this.loaded === undefined) throw new DaemonError('ERR_DAEMON_STATE', 'the config is loaded by start()', { fixes: ['await daemon.start() first'] });
-    return this.loaded.config;
+    return this.configState.config;
   }
 
   /** The endpoint listened on ('' before start). */
@@ -129,11 +122,7 @@ export class Daemon<S extends ServiceShape = UntypedService, C = Record<string, 
     this.started = true;
     this.startedAt = this.now();
     try {
-      this.loaded = await this.load();
-      const spec = this.endpointSpec(this.loaded.config);
-      await this.server.rebind(spec);
-      await this.server.listen();
-      this.boundSpec = specKey(spec);
+      await this.configState.loadAndListen();
       this.acquirePid();
       this.uninstallHooks = installDaemonSignals(
         {
@@ -170,31 +159,7 @@ export class Daemon<S extends ServiceShape = UntypedService, C = Record<string, 
     if (this.state !== 'running' && this.state !== 'paused') {
       throw new DaemonError('ERR_DAEMON_STATE', `cannot reload while ${this.state}`, { fixes: ['wait until the daemon is running'] });
     }
-    if (this.reloading) throw new DaemonError('ERR_DAEMON_STATE', 'reload already in progress', { fixes: ['wait for the current reload to finish'] });
-    this.reloading = true;
-    try {
-      const previous = this.config;
-      const next = await this.load();
-      const spec = this.endpointSpec(next.config);
-      const oldSpec = this.boundSpec;
-      const rebind = specKey(spec) !== oldSpec;
-      if (rebind) await this.server.rebind(spec);
-      try {
-        await this.options.onReload?.(next.config, previous);
-      } catch (err) {
-        if (rebind) await this.server.rebind(oldSpec).catch(() => undefined);
-        throw err;
-      }
-      this.loaded = next;
-      this.boundSpec = specKey(spec);
-      this.reloads += 1;
-      this.emit('reload', { ok: true, config: next.config, source });
-    } catch (err) {
-      this.emit('reload', { ok: false, error: err instanceof Error ? err : new Error(String(err)), source });
-      throw err;
-    } finally {
-      this.reloading = false;
-    }
+    await this.configState.reload(source);
   }
 
   /**
@@ -221,27 +186,6 @@ export class Daemon<S extends ServiceShape = UntypedService, C = Record<string, 
       this.emit('stopped', info);
       this.resolveStopped(info);
     }
-  }
-
-  private load(): Promise<LoadedConfig<C>> {
-    const c = this.options.config;
-    return loadConfig<C>({
-      defaults: c?.defaults ?? ({} as C),
-      envPrefix: c?.envPrefix ?? envPrefixFor(this.app),
-      ...(c?.file === undefined ? {} : { file: c.file }),
-      ...(c?.schema === undefined ? {} : { schema: c.schema }),
-      ...(this.options.env === undefined ? {} : { env: this.options.env }),
-    });
-  }
-
-  /** Explicit option > `<APP>_ENDPOINT` > the config's endpoint > platform default ('auto'). */
-  private endpointSpec(config: C): string | Endpoint {
-    const explicit = this.options.endpoint;
-    if (explicit !== undefined && explicit !== '' && explicit !== 'auto') return explicit;
-    const env = this.options.env ?? process.env;
-    const fromEnv = env[this.options.envVar ?? envVarFor(this.app)];
-    if (fromEnv !== undefined && fromEnv !== '' && fromEnv !== 'auto') return 'auto';
-    return (this.options.endpointFromConfig ?? configEndpoint)(config) ?? 'auto';
   }
 
   private acquirePid(): void {
@@ -290,7 +234,7 @@ export class Daemon<S extends ServiceShape = UntypedService, C = Record<string, 
     const startedAt = (): number => this.startedAt;
     const host: DaemonHost = {
       state: this.stateMachine,
-      status: () => ({ reloads: this.reloads, configFile: this.options.config?.file ?? null, ...(this.options.status?.() ?? {}) }),
+      status: () => ({ reloads: this.configState.reloads, configFile: this.options.config?.file ?? null, ...(this.options.status?.() ?? {}) }),
       reload: () => this.reload('command'),
       connections: () => this.server.connectionCount,
       version: this.options.version ?? this.options.server?.version ?? VERSION,
@@ -322,10 +266,6 @@ export class Daemon<S extends ServiceShape = UntypedService, C = Record<string, 
     setImmediate(() => void this.stop({ reason: 'daemon.stop' }));
     return 'OK';
   }
-}
-
-function specKey(spec: string | Endpoint): string {
-  return typeof spec === 'string' ? spec : formatEndpoint(spec);
 }
 
 /** A daemon that is not started yet: register methods on `daemon.server`, then `await daemon.start()`. */

@@ -5,36 +5,26 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { formatEndpoint } from '../endpoint/parse.js';
-import { resolveEndpoint } from '../endpoint/resolve.js';
 import { SidewireError } from '../errors.js';
-import { listen } from '../transport/listen.js';
-import type { Listener } from '../transport/types.js';
 import { VERSION } from '../version.js';
 import type { ClientInfo } from './client-info.js';
-import { newClientId } from './client-id.js';
-import { Connection, type ConnectionHost, type ReservedHandler } from './connection.js';
-import { busyLine, endPolitely, routeConnection } from './connection-router.js';
+import type { Connection, ConnectionHost, ReservedHandler } from './connection.js';
 import { type MethodOptions, type NotificationContext, type RequestContext } from './dispatch.js';
 import { CatchAllMethodTable } from './catch-all-table.js';
 import { DurableIngest } from '../spool/durable-ingest.js';
-import type { MessageStream, StreamCloseInfo } from './message-stream.js';
+import type { StreamCloseInfo } from './message-stream.js';
 import { notificationMessage } from './message.js';
-import { NdjsonStream } from './ndjson-stream.js';
-import { acceptBinaryPreface } from './binary-preface.js';
-import { BinaryStream } from './binary-stream.js';
 import { ServerTextMode, type TextAliasOptions } from '../text/server-text-mode.js';
 import type { Endpoint } from '../endpoint/endpoint.js';
-import type { ModeHandlers } from './connection-router.js';
 import { PreparedMessage } from './prepared-message.js';
 import { createReservedMethods } from './reserved-methods.js';
-import { ErrorCodes } from './response-error.js';
+import { ConnectionAcceptor } from './server-accept.js';
+import { ServerLifecycle } from './server-lifecycle.js';
 import { resolveLimits, type ResolvedLimits, type ServerOptions } from './server-options.js';
 import type { EventName, EventOf, MethodName, ParamsOf, ResultOf, ServiceShape, UntypedService } from './service.js';
 import { realTimers, type Timers } from './timers.js';
 import { topicProblem } from './topics.js';
-import type { HealthServer } from '../observability/health-server.js';
 import type { ServerMetrics } from '../observability/metrics.js';
-import { startServerHealth, type ServerHealthOptions } from '../observability/server-health.js';
 import { createServerObserver, type ServerObserver } from '../observability/server-observer.js';
 import { ServerVitals } from '../observability/server-vitals.js';
 
@@ -68,7 +58,6 @@ export type TypedHandler<S extends ServiceShape, K extends MethodName<S>> = (
 
 export class Server<S extends ServiceShape = UntypedService> extends EventEmitter<ServerEvents> {
   readonly limits: ResolvedLimits;
-  private readonly options: ServerOptions;
   private readonly timers: Timers;
   private readonly table = new CatchAllMethodTable();
   /** Durable notifications (docs/reconnect.md): `$/durable` and the spool dir; settings with the `durable` option (or `durable.configure(...)` before listen()). */
@@ -78,29 +67,26 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
   private readonly reservedMethods: Map<string, ReservedHandler>;
   /** The view of this server that connections get. */
   private readonly host: ConnectionHost;
+  /** Takes in the listener's sockets and registers their connections. */
+  private readonly acceptor: ConnectionAcceptor;
+  /** Listening, rebinding and the graceful close. */
+  private readonly lifecycle: ServerLifecycle;
   private readonly info: { name: string; version: string };
-  private listener: Listener | undefined;
-  /** Set by `rebind()`: replaces `options.endpoint`. */
-  private endpointOverride: string | Endpoint | undefined;
   /** Text mode: WORD → method aliases (DESIGN.md §5). */
   readonly text: ServerTextMode;
-  private closing = false;
-  private closePromise: Promise<void> | undefined;
   /** Metrics, diagnostics channels, logger. */
   private readonly observer: ServerObserver;
   private readonly vitals: ServerVitals;
-  private healthServer: HealthServer | undefined;
 
   constructor(options: ServerOptions = {}) {
     super();
-    this.options = options;
     this.limits = resolveLimits(options.limits);
     this.timers = options.timers ?? realTimers;
     this.info = { name: options.server?.name ?? options.app ?? 'sidewire', version: options.server?.version ?? VERSION };
     this.observer = createServerObserver(options);
-    this.vitals = new ServerVitals({ closing: () => this.closing, connections: () => this.sockets.size, version: this.info.version, now: () => this.timers.now() });
+    this.vitals = new ServerVitals({ closing: () => this.lifecycle.closing, connections: () => this.sockets.size, version: this.info.version, now: () => this.timers.now() });
     this.reservedMethods = createReservedMethods({
-      token: () => this.listener?.token,
+      token: () => this.lifecycle.listener?.token,
       server: this.info,
       capabilities: () => this.capabilities(),
       timers: this.timers,
@@ -110,32 +96,55 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
     if (options.durable !== undefined) this.durable.configure(options.durable);
     this.reservedMethods.set('$/durable', (params, conn) => this.durable.handle(params, conn));
     this.host = {
-      token: () => this.listener?.token,
-      isClosing: () => this.closing,
+      token: () => this.lifecycle.listener?.token,
+      isClosing: () => this.lifecycle.closing,
       limits: this.limits,
       timers: this.timers,
       methods: this.table,
       reserved: (method) => this.reservedMethods.get(method),
       reportError: (err, site) => this.report(err, site),
-      connectionClosed: (conn, info) => this.connectionClosed(conn, info),
+      connectionClosed: (conn, info) => this.acceptor.connectionClosed(conn, info),
       observer: this.observer,
     };
     this.text = new ServerTextMode(this.host, this.conns);
+    this.acceptor = new ConnectionAcceptor({
+      connection: this.host,
+      observer: this.observer,
+      options,
+      text: this.text,
+      conns: this.conns,
+      sockets: this.sockets,
+      connected: (client) => this.emit('connect', client),
+      disconnected: (client, info) => this.emit('disconnect', client, info),
+    });
+    this.lifecycle = new ServerLifecycle({
+      options,
+      info: this.info,
+      timers: this.timers,
+      durable: this.durable,
+      observer: this.observer,
+      vitals: this.vitals,
+      conns: this.conns,
+      sockets: this.sockets,
+      acceptor: this.acceptor,
+      listenerError: (err) => this.report(err, {}),
+    });
   }
 
   /** The real endpoint (with the real TCP port), formatted; '' before `listen()`. */
   get endpoint(): string {
-    return this.listener === undefined ? '' : formatEndpoint(this.listener.endpoint);
+    const listener = this.lifecycle.listener;
+    return listener === undefined ? '' : formatEndpoint(listener.endpoint);
   }
 
   /** The token clients must present, when one is required. */
   get token(): string | undefined {
-    return this.listener?.token;
+    return this.lifecycle.listener?.token;
   }
 
   /** The discovery file, when one was written. */
   get discoveryPath(): string | undefined {
-    return this.listener?.discoveryPath;
+    return this.lifecycle.listener?.discoveryPath;
   }
 
   /** The Prometheus metrics (`metrics` option), e.g. for your own HTTP server: `await server.metrics.metrics()`. */
@@ -145,7 +154,7 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
 
   /** Base URL of the health server (`health` option), e.g. `http://127.0.0.1:9464`; undefined without one. */
   get healthUrl(): string | undefined {
-    return this.healthServer?.url;
+    return this.lifecycle.healthServer?.url;
   }
 
   /** Registers a request handler (replacing one of the same name). Names starting with `$/` are reserved. */
@@ -218,20 +227,8 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
 
   /** Starts listening. Called by `serve()`; call it yourself after `createServer()`. */
   async listen(): Promise<this> {
-    if (this.listener !== undefined) return this;
-    this.attach(await this.bind());
-    if (this.options.health !== undefined) await this.startHealth(this.options.health);
+    await this.lifecycle.listen();
     return this;
-  }
-
-  /** Starts the health server; when it cannot start, this server closes again and the error is thrown. */
-  private async startHealth(options: ServerHealthOptions): Promise<void> {
-    try {
-      this.healthServer = await startServerHealth(options, { vitals: this.vitals, metrics: this.observer.metrics, logger: this.observer.logger });
-    } catch (err) {
-      await this.close({ deadlineMs: 0 });
-      throw err;
-    }
   }
 
   /**
@@ -239,58 +236,8 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
    * default): binds the new one, then closes the old listener. Open connections stay. Before
    * `listen()` it only changes where `listen()` will bind. On failure nothing changes.
    */
-  async rebind(endpoint: string | Endpoint): Promise<void> {
-    if (this.closing) throw new SidewireError('ERR_SERVER_CLOSED', 'cannot rebind: the server is closing', { fixes: ['create a new server'] });
-    const previous = this.endpointOverride;
-    this.endpointOverride = endpoint;
-    const old = this.listener;
-    if (old === undefined) return;
-    let next: Listener;
-    try {
-      next = await this.bind();
-    } catch (err) {
-      this.endpointOverride = previous;
-      throw err;
-    }
-    this.attach(next);
-    await old.close();
-  }
-
-  private async bind(): Promise<Listener> {
-    const o = { ...this.options, endpoint: this.endpointOverride ?? this.options.endpoint };
-    const app = o.app ?? 'sidewire';
-    const resolved = resolveEndpoint({
-      app,
-      ...(o.name === undefined ? {} : { name: o.name }),
-      ...(o.endpoint === undefined ? {} : { endpoint: o.endpoint }),
-      ...(o.envVar === undefined ? {} : { envVar: o.envVar }),
-      ...(o.env === undefined ? {} : { env: o.env }),
-      ...(o.allowRemote === undefined ? {} : { allowRemote: o.allowRemote }),
-    });
-    const warn = o.onWarning ?? ((m: string) => process.emitWarning(m, { code: 'SIDEWIRE' }));
-    for (const w of resolved.warnings) warn(w);
-    const listener = await listen({
-      endpoint: resolved.endpoint,
-      runtimeDir: resolved.runtimeDir,
-      name: resolved.name,
-      endpointEnvVar: resolved.envVar,
-      onWarning: warn,
-      discoveryExtra: { server: this.info },
-      ...(o.socketMode === undefined ? {} : { socketMode: o.socketMode }),
-      ...(o.allowRemote === undefined ? {} : { allowRemote: o.allowRemote }),
-      ...(o.portFallback === undefined ? {} : { portFallback: o.portFallback }),
-      ...(o.requireToken === undefined ? {} : { requireToken: o.requireToken }),
-      ...(o.discovery === undefined ? {} : { discovery: o.discovery }),
-      ...(o.cleanupOnExit === undefined ? {} : { cleanupOnExit: o.cleanupOnExit }),
-    });
-    this.durable.start(resolved);
-    return listener;
-  }
-
-  private attach(listener: Listener): void {
-    this.listener = listener;
-    listener.on('connection', (socket: Socket) => this.accept(socket));
-    listener.on('error', (err: Error) => this.report(err, {}));
+  rebind(endpoint: string | Endpoint): Promise<void> {
+    return this.lifecycle.rebind(endpoint);
   }
 
   /**
@@ -298,39 +245,12 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
    * -32005), answer the rest with -32005 and abort them, then close connections and the listener.
    */
   close(options: CloseOptions = {}): Promise<void> {
-    this.closePromise ??= this.shutdown(options.deadlineMs ?? 5000);
-    return this.closePromise;
-  }
-
-  private async shutdown(deadlineMs: number): Promise<void> {
-    this.closing = true;
-    const listenerClosed = this.listener?.close() ?? Promise.resolve();
-    const conns = [...this.conns.values()];
-    await this.within(deadlineMs, Promise.all(conns.map((c) => c.whenIdle())));
-    for (const c of conns) c.abortAll(ErrorCodes.Busy, 'server busy: shut down before the request finished');
-    await this.within(100, Promise.all(conns.map((c) => c.whenIdle())));
-    for (const c of conns) c.close();
-    await this.within(2000, Promise.all([...this.sockets].map(waitClosed)));
-    for (const s of this.sockets) s.destroy();
-    await listenerClosed;
-    await this.within(2000, this.durable.stop());
-    await this.healthServer?.close(); // last: /health answers 503 until the end
-  }
-
-  /** Waits for `work`, at most `ms`. */
-  private async within(ms: number, work: Promise<unknown>): Promise<void> {
-    let timer: ReturnType<Timers['setTimeout']> | undefined;
-    const deadline = new Promise<void>((resolve) => {
-      timer = this.timers.setTimeout(resolve, ms);
-      timer.ref?.(); // close() is awaited: its deadline must keep the process alive
-    });
-    await Promise.race([work, deadline]);
-    if (timer !== undefined) this.timers.clearTimeout(timer);
+    return this.lifecycle.close(options.deadlineMs ?? 5000);
   }
 
   private capabilities(): Record<string, unknown> {
     const modes = ['json', 'binary'];
-    const handlers = this.modeHandlers();
+    const handlers = this.acceptor.modeHandlers();
     if (handlers.text !== undefined) modes.push('text');
     return {
       modes,
@@ -343,91 +263,11 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
     };
   }
 
-  private accept(socket: Socket): void {
-    socket.on('error', () => undefined); // errors surface as 'close'; never crash the server
-    // Keep our side writable after the peer's EOF, so `printf '{...}\n' | socat - UNIX:...` gets its reply.
-    socket.allowHalfOpen = true;
-    if (this.closing) {
-      socket.destroy();
-      return;
-    }
-    if (this.sockets.size >= this.limits.maxConnections) {
-      this.observer.connectionRefused('limit', { limit: this.limits.maxConnections });
-      endPolitely(socket, this.timers, busyLine(this.limits.maxConnections));
-      return;
-    }
-    this.sockets.add(socket);
-    socket.once('close', () => this.sockets.delete(socket));
-    const { helloTimeoutMs, idleTimeoutMs } = this.limits;
-    const positive = [helloTimeoutMs, idleTimeoutMs].filter((ms) => ms > 0);
-    routeConnection(socket, {
-      json: (s, initial) => this.startJson(s, initial),
-      binary: (s, initial) => this.startBinary(s, initial),
-      modeHandlers: this.modeHandlers(),
-      sniffTimeoutMs: positive.length > 0 ? Math.min(...positive) : 0,
-      timers: this.timers,
-      observe: (mode, s, chunk) => this.observer.routed(mode, s, chunk),
-    });
-  }
-
-  /** The custom mode handlers, plus the text mode once it has aliases (a custom text handler wins). */
-  private modeHandlers(): ModeHandlers {
-    const custom = this.options.modeHandlers ?? {};
-    return custom.text !== undefined || !this.text.enabled ? custom : { ...custom, text: this.text.handle };
-  }
-
-  private startJson(socket: Socket, initial: Buffer): void {
-    const stream = new NdjsonStream(socket, {
-      initial,
-      maxMessageBytes: this.limits.maxMessageBytes,
-      highWaterMarkBytes: this.limits.highWaterMarkBytes,
-      slowConsumer: this.limits.slowConsumer,
-      timers: this.timers,
-    });
-    this.startConnection(stream);
-  }
-
-  /** Binary mode (docs/protocol.md): checks the client's preface, then serves it like JSON mode. */
-  private startBinary(socket: Socket, initial: Buffer): void {
-    acceptBinaryPreface(socket, initial, {
-      timers: this.timers,
-      onAccepted: (s, rest) => {
-        this.startConnection(new BinaryStream(s, {
-          initial: rest,
-          maxMessageBytes: this.limits.maxMessageBytes,
-          highWaterMarkBytes: this.limits.highWaterMarkBytes,
-          slowConsumer: this.limits.slowConsumer,
-          timers: this.timers,
-        }));
-      },
-    });
-  }
-
-  private startConnection(stream: MessageStream): void {
-    const conn = new Connection(this.host, stream, newClientId(this.conns));
-    this.conns.set(conn.clientId, conn);
-    this.observer.clientConnected(conn.clientId, stream.mode);
-    conn.start();
-    if (this.conns.get(conn.clientId) === conn) this.emit('connect', conn.info());
-  }
-
   private report(err: unknown, site: ErrorSite): void {
     this.observer.serverError(err, site.clientId === undefined ? 'listener' : 'handler', site.clientId);
     if (this.listenerCount('error') === 0) return;
     this.emit('error', err instanceof Error ? err : new Error(String(err)), site);
   }
-
-  private connectionClosed(conn: Connection, info: StreamCloseInfo): void {
-    if (this.conns.get(conn.clientId) !== conn) return;
-    this.conns.delete(conn.clientId);
-    this.observer.clientDisconnected(conn.clientId, conn.stream.mode, this.timers.now() - conn.connectedAt, { ...info, serverClosing: this.closing });
-    this.emit('disconnect', conn.info(), info);
-  }
-}
-
-function waitClosed(socket: Socket): Promise<void> {
-  if (socket.destroyed) return Promise.resolve();
-  return new Promise((resolve) => socket.once('close', () => resolve()));
 }
 
 /** A server that is not listening yet: register methods, then `await server.listen()`. */

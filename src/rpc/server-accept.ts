@@ -1,0 +1,138 @@
+/**
+ * How a `Server` takes in a socket (DESIGN.md §3): destroyed while the server closes, answered
+ * busy at the connection limit, else tracked until it closes and routed by its wire mode. JSON
+ * and binary sockets become `Connection`s, registered by client id until their stream closes;
+ * text and custom modes go to their handlers.
+ */
+import type { Socket } from 'node:net';
+import type { ServerObserver } from '../observability/server-observer.js';
+import type { ServerTextMode } from '../text/server-text-mode.js';
+import { acceptBinaryPreface } from './binary-preface.js';
+import { BinaryStream } from './binary-stream.js';
+import type { ClientInfo } from './client-info.js';
+import { newClientId } from './client-id.js';
+import { Connection, type ConnectionHost } from './connection.js';
+import { busyLine, endPolitely, routeConnection, type ModeHandlers } from './connection-router.js';
+import type { MessageStream, StreamCloseInfo } from './message-stream.js';
+import { NdjsonStream } from './ndjson-stream.js';
+import type { ServerOptions } from './server-options.js';
+
+/** What the acceptor needs from its server. */
+export interface AcceptorHost {
+  /** The view of the server that connections get (limits, timers, closing flag). */
+  readonly connection: ConnectionHost;
+  readonly observer: ServerObserver;
+  /** Where the `modeHandlers` option is read from. */
+  readonly options: Pick<ServerOptions, 'modeHandlers'>;
+  readonly text: ServerTextMode;
+  /** The server's JSON/binary connections by client id. */
+  readonly conns: Map<string, Connection>;
+  /** The server's sockets accepted and not yet closed, in any mode. */
+  readonly sockets: Set<Socket>;
+  /** A connection started and is still registered: the server emits `connect`. */
+  connected(client: ClientInfo): void;
+  /** A registered connection closed: the server emits `disconnect`. */
+  disconnected(client: ClientInfo, info: StreamCloseInfo): void;
+}
+
+export class ConnectionAcceptor {
+  private readonly server: AcceptorHost;
+  private readonly host: ConnectionHost;
+
+  constructor(server: AcceptorHost) {
+    this.server = server;
+    this.host = server.connection;
+  }
+
+  accept(socket: Socket): void {
+    const { limits, timers } = this.host;
+    socket.on('error', () => undefined); // errors surface as 'close'; never crash the server
+    // Keep our side writable after the peer's EOF, so `printf '{...}\n' | socat - UNIX:...` gets its reply.
+    socket.allowHalfOpen = true;
+    if (this.host.isClosing()) {
+      socket.destroy();
+      return;
+    }
+    if (this.server.sockets.size >= limits.maxConnections) {
+      this.server.observer.connectionRefused('limit', { limit: limits.maxConnections });
+      endPolitely(socket, timers, busyLine(limits.maxConnections));
+      return;
+    }
+    this.server.sockets.add(socket);
+    socket.once('close', () => this.server.sockets.delete(socket));
+    const { helloTimeoutMs, idleTimeoutMs } = limits;
+    const positive = [helloTimeoutMs, idleTimeoutMs].filter((ms) => ms > 0);
+    routeConnection(socket, {
+      json: (s, initial) => this.startJson(s, initial),
+      binary: (s, initial) => this.startBinary(s, initial),
+      modeHandlers: this.modeHandlers(),
+      sniffTimeoutMs: positive.length > 0 ? Math.min(...positive) : 0,
+      timers,
+      observe: (mode, s, chunk) => this.server.observer.routed(mode, s, chunk),
+    });
+  }
+
+  /** The custom mode handlers, plus the text mode once it has aliases (a custom text handler wins). */
+  modeHandlers(): ModeHandlers {
+    const custom = this.server.options.modeHandlers ?? {};
+    const text = this.server.text;
+    return custom.text !== undefined || !text.enabled ? custom : { ...custom, text: text.handle };
+  }
+
+  /** Forgets a closed connection (ignored unless it is the one registered under its client id). */
+  connectionClosed(conn: Connection, info: StreamCloseInfo): void {
+    const { conns, observer } = this.server;
+    if (conns.get(conn.clientId) !== conn) return;
+    conns.delete(conn.clientId);
+    observer.clientDisconnected(conn.clientId, conn.stream.mode, this.host.timers.now() - conn.connectedAt, { ...info, serverClosing: this.host.isClosing() });
+    this.server.disconnected(conn.info(), info);
+  }
+
+  /** Resolves once every socket accepted so far has closed. */
+  allClosed(): Promise<unknown> {
+    return Promise.all([...this.server.sockets].map(waitClosed));
+  }
+
+  private startJson(socket: Socket, initial: Buffer): void {
+    const { limits, timers } = this.host;
+    const stream = new NdjsonStream(socket, {
+      initial,
+      maxMessageBytes: limits.maxMessageBytes,
+      highWaterMarkBytes: limits.highWaterMarkBytes,
+      slowConsumer: limits.slowConsumer,
+      timers,
+    });
+    this.startConnection(stream);
+  }
+
+  /** Binary mode (docs/protocol.md): checks the client's preface, then serves it like JSON mode. */
+  private startBinary(socket: Socket, initial: Buffer): void {
+    const { limits, timers } = this.host;
+    acceptBinaryPreface(socket, initial, {
+      timers,
+      onAccepted: (s, rest) => {
+        this.startConnection(new BinaryStream(s, {
+          initial: rest,
+          maxMessageBytes: limits.maxMessageBytes,
+          highWaterMarkBytes: limits.highWaterMarkBytes,
+          slowConsumer: limits.slowConsumer,
+          timers,
+        }));
+      },
+    });
+  }
+
+  private startConnection(stream: MessageStream): void {
+    const { conns, observer } = this.server;
+    const conn = new Connection(this.host, stream, newClientId(conns));
+    conns.set(conn.clientId, conn);
+    observer.clientConnected(conn.clientId, stream.mode);
+    conn.start();
+    if (conns.get(conn.clientId) === conn) this.server.connected(conn.info());
+  }
+}
+
+function waitClosed(socket: Socket): Promise<void> {
+  if (socket.destroyed) return Promise.resolve();
+  return new Promise((resolve) => socket.once('close', () => resolve()));
+}
