@@ -12,7 +12,7 @@ export interface RunOptions {
   readonly quick: boolean;
   /**
    * Fresh-process runs per scenario and implementation (the table shows their median and min–max).
-   * @default 3 (1 with --quick)
+   * @default 5 (1 with --quick)
    */
   readonly runs: number;
   /**
@@ -49,7 +49,7 @@ export const USAGE = `Usage: node --import tsx benchmarks/run.ts [options]
 
 Options:
   --quick             tiny counts, 1 run (smoke test; results go to benchmarks/results/tmp/)
-  --runs N            fresh-process runs per scenario and implementation (default 3)
+  --runs N            fresh-process runs per scenario and implementation (default 5)
   --only a,b,...      scenario ids and/or implementation ids to run
                       scenarios: ${SCENARIOS.map((s) => s.id).join(', ')}
                       implementations: ${IMPLS.map((i) => i.id).join(', ')}
@@ -111,7 +111,7 @@ export function parseArgs(argv: readonly string[]): RunOptions {
   const onlyImpls = only.filter((n) => implIds.includes(n));
   return {
     quick,
-    runs: runs ?? (quick ? 1 : 3),
+    runs: runs ?? (quick ? 1 : 5),
     scenarios: onlyScenarios.length > 0 ? onlyScenarios : SCENARIOS.map((s) => s.id),
     impls: onlyImpls.length > 0 ? onlyImpls : implIds,
     pin,
