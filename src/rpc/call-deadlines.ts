@@ -1,6 +1,7 @@
 /**
- * The timeouts of a session's pending calls without one timer per call. Calls that share a
- * timeout length (nearly all: the client's `callTimeoutMs`) go into one lane, a FIFO of
+ * The timeouts of calls in flight without one timer per call (a client session's pending calls;
+ * a server connection's requests waiting for an asynchronous handler). Calls that share a
+ * timeout length (nearly all: the client's `callTimeoutMs`, the server's `requestTimeoutMs`) go into one lane, a FIFO of
  * (id, deadline) in two number arrays: a later call has a later deadline, so the lane's first
  * live entry is the next to expire and the lane needs one timer, armed for that entry.
  *
@@ -15,14 +16,14 @@
  */
 import type { TimerHandle, Timers } from './timers.js';
 
-/** What the deadlines ask their session. */
-export interface DeadlineHost {
+/** What the deadlines ask their owner; `K` is the key of a call (its id). */
+export interface DeadlineHost<K> {
   /** The call is still waiting for its response. */
-  isPending(id: number): boolean;
+  isPending(id: K): boolean;
   /** Pending calls in all (for compaction). */
   pendingCount(): number;
-  /** Its deadline passed: the session times the call out. */
-  expire(id: number, timeoutMs: number): void;
+  /** Its deadline passed: the owner times the call out. */
+  expire(id: K, timeoutMs: number): void;
 }
 
 /** Entries a lane may hold beyond twice the pending calls before it is compacted. */
@@ -30,8 +31,8 @@ const COMPACT_SLACK = 1024;
 /** Calls that may share one reading of the clock within a synchronous run (see `now()`). */
 const CLOCK_REUSE = 64;
 
-class Lane {
-  ids: number[] = [];
+class Lane<K> {
+  ids: K[] = [];
   deadlines: number[] = [];
   head = 0;
   timer: TimerHandle | undefined;
@@ -43,7 +44,7 @@ class Lane {
   }
 
   /** Drops settled entries at the head (and the consumed part of the arrays once it is half). */
-  skipSettled(host: DeadlineHost): void {
+  skipSettled(host: DeadlineHost<K>): void {
     while (this.head < this.ids.length && !host.isPending(this.ids[this.head]!)) this.head++;
     if (this.head === this.ids.length) {
       this.ids = [];
@@ -57,8 +58,8 @@ class Lane {
   }
 
   /** Keeps only the entries of pending calls. */
-  compact(host: DeadlineHost): void {
-    const ids: number[] = [];
+  compact(host: DeadlineHost<K>): void {
+    const ids: K[] = [];
     const deadlines: number[] = [];
     for (let i = this.head; i < this.ids.length; i++) {
       if (host.isPending(this.ids[i]!)) {
@@ -72,12 +73,12 @@ class Lane {
   }
 }
 
-export class CallDeadlines {
+export class CallDeadlines<K = number> {
   private readonly timers: Timers;
-  private readonly host: DeadlineHost;
-  private readonly lanes = new Map<number, Lane>();
+  private readonly host: DeadlineHost<K>;
+  private readonly lanes = new Map<number, Lane<K>>();
   /** The lane used last (a Map lookup saved per call). */
-  private last: Lane | undefined;
+  private last: Lane<K> | undefined;
   /** The clock read for the current synchronous run of calls, and how many used it. */
   private clock = 0;
   private clockUses = CLOCK_REUSE;
@@ -85,7 +86,7 @@ export class CallDeadlines {
     this.clockUses = CLOCK_REUSE;
   };
 
-  constructor(timers: Timers, host: DeadlineHost) {
+  constructor(timers: Timers, host: DeadlineHost<K>) {
     this.timers = timers;
     this.host = host;
   }
@@ -98,12 +99,12 @@ export class CallDeadlines {
   }
 
   /** Call `id` times out `timeoutMs` (> 0) from now unless it settled by then. */
-  add(id: number, timeoutMs: number): void {
+  add(id: K, timeoutMs: number): void {
     let lane = this.last;
     if (lane === undefined || lane.timeoutMs !== timeoutMs) {
       lane = this.lanes.get(timeoutMs);
       if (lane === undefined) {
-        lane = new Lane(timeoutMs);
+        lane = new Lane<K>(timeoutMs);
         this.lanes.set(timeoutMs, lane);
       }
       this.last = lane;
@@ -139,13 +140,13 @@ export class CallDeadlines {
     return this.clock;
   }
 
-  private arm(lane: Lane, at: number): void {
+  private arm(lane: Lane<K>, at: number): void {
     // At least 1 ms: a timer may fire a little before the clock shows its deadline.
     const delay = Math.min(Math.max(1, at - this.timers.now()), lane.timeoutMs);
     lane.timer = this.timers.setTimeout(() => this.fire(lane), delay);
   }
 
-  private fire(lane: Lane): void {
+  private fire(lane: Lane<K>): void {
     lane.timer = undefined;
     const now = this.timers.now();
     while (lane.head < lane.ids.length && lane.deadlines[lane.head]! <= now) {

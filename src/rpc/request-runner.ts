@@ -3,13 +3,15 @@
  * params schema, the request timeout, tracing), keeps those in flight by id for `$/cancel`, and
  * settles them all when the connection goes away (`abortAll`).
  *
- * The hot path (`runPlain`): a user method without params schema, request timeout or tracing
- * subscriber whose handler returns a value is answered at once, without a promise and without
- * entering the in-flight table.
+ * The hot path (`runPlain`): a user method without params schema or tracing subscriber whose
+ * handler returns a value is answered at once, without a promise and without entering the
+ * in-flight table; one that returns a promise enters the table, and the request timeout, when
+ * set, is a deadline in a lane shared by the connection's requests (CallDeadlines), not a timer.
  */
 import type { MethodEntry } from './dispatch.js';
 import { validateParams } from './dispatch.js';
 import type { Connection, ConnectionHost } from './connection.js';
+import { CallDeadlines } from './call-deadlines.js';
 import { IdTable } from './id-table.js';
 import { LazyAbort } from './lazy-abort.js';
 import { errorMessage, idKey, resultMessage, type IdKey, type MessageId, type RequestMessage, type ResponseMessage } from './message.js';
@@ -19,6 +21,10 @@ import type { TimerHandle } from './timers.js';
 import { requestTraceActive, traceRequest } from '../observability/channels.js';
 
 interface InFlight {
+  /** Its key in the in-flight table. */
+  readonly key: IdKey;
+  /** The method called (for the timeout's message). */
+  readonly method: string;
   readonly controller: LazyAbort;
   /** Settles the request with this response (first call wins). */
   finish(response: ResponseMessage): void;
@@ -30,10 +36,20 @@ export class RequestRunner {
   private readonly inflight = new IdTable<IdKey, InFlight>(); // a renewed Map: see id-table.ts
   /** The hot-path request whose synchronous handler is running right now; not in `inflight` (see runPlain). */
   private running: InFlight | undefined;
+  /**
+   * Request timeouts of hot-path requests waiting for their handler's promise, by entry (not by
+   * id: a client may use an id again once its request was answered).
+   */
+  private readonly deadlines: CallDeadlines<InFlight>;
 
   constructor(conn: Connection, host: ConnectionHost) {
     this.conn = conn;
     this.host = host;
+    this.deadlines = new CallDeadlines<InFlight>(host.timers, {
+      isPending: (entry) => this.inflight.get(entry.key) === entry,
+      pendingCount: () => this.inflight.size,
+      expire: (entry, timeoutMs) => timeOut(entry, null, timeoutMs),
+    });
   }
 
   /** Requests in flight, the one whose handler is running included. */
@@ -48,6 +64,7 @@ export class RequestRunner {
 
   /** Settles every request in flight with `code`/`message` and aborts its handler. */
   abortAll(code: number, message: string): void {
+    this.deadlines.clear();
     const entries = this.running === undefined ? this.inflight.values() : [...this.inflight.values(), this.running];
     for (const entry of entries) {
       entry.controller.abort(new ResponseError(code, message));
@@ -67,9 +84,9 @@ export class RequestRunner {
     }
     const key = idKey(req.id);
     if (this.inflight.has(key)) return failReply(req.id, ErrorCodes.InvalidRequest, `invalid request: id ${JSON.stringify(req.id)} is already in flight`);
-    if (requestTimeoutMs <= 0 && !requestTraceActive()) {
+    if (!requestTraceActive()) {
       const plain = this.plainMethod(req.method);
-      if (plain !== undefined) return this.runPlain(req, key, plain);
+      if (plain !== undefined) return this.runPlain(req, key, plain, requestTimeoutMs);
     }
 
     return new Promise<ResponseMessage>((resolve) => {
@@ -77,6 +94,8 @@ export class RequestRunner {
       let timer: TimerHandle | undefined;
       let done = false;
       const entry: InFlight = {
+        key,
+        method: req.method,
         controller,
         finish: (response) => {
           if (done) return;
@@ -90,11 +109,7 @@ export class RequestRunner {
       this.inflight.set(key, entry);
       const started = this.host.observer?.requestStarted() ?? 0;
       if (requestTimeoutMs > 0) {
-        timer = this.host.timers.setTimeout(() => {
-          const message = `timed out: '${req.method}' ran longer than ${requestTimeoutMs} ms`;
-          controller.abort(new ResponseError(ErrorCodes.TimedOut, message));
-          entry.finish(failReply(req.id, ErrorCodes.TimedOut, message));
-        }, requestTimeoutMs);
+        timer = this.host.timers.setTimeout(() => timeOut(entry, req.id, requestTimeoutMs), requestTimeoutMs);
       }
       const work = requestTraceActive()
         ? Promise.resolve(traceRequest({ clientId: this.conn.clientId, method: req.method, id: req.id }, () => this.execute(req.method, req.params, req.id, controller)))
@@ -123,11 +138,13 @@ export class RequestRunner {
    * per request is costly for the garbage collector) only when its handler returned a promise;
    * while the handler runs it is `running`.
    */
-  private runPlain(req: RequestMessage, key: IdKey, method: MethodEntry): Promise<ResponseMessage> | ResponseMessage {
+  private runPlain(req: RequestMessage, key: IdKey, method: MethodEntry, timeoutMs: number): Promise<ResponseMessage> | ResponseMessage {
     let response: ResponseMessage | undefined;
     let deliver: ((response: ResponseMessage) => void) | undefined;
     const controller = new LazyAbort();
     const entry: InFlight = {
+      key,
+      method: req.method,
       controller,
       finish: (r) => {
         if (response !== undefined) return;
@@ -152,7 +169,10 @@ export class RequestRunner {
       entry.finish(resultMessage(req.id, value)); // no-op when the request was already finished (aborted)
       return response as ResponseMessage;
     }
-    if (response === undefined) this.inflight.set(key, entry);
+    if (response === undefined) {
+      this.inflight.set(key, entry);
+      if (timeoutMs > 0) this.deadlines.add(entry, timeoutMs);
+    }
     const later = new Promise<ResponseMessage>((resolve) => {
       deliver = resolve;
     });
@@ -201,6 +221,16 @@ export class RequestRunner {
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+/**
+ * Times out a request in flight: its handler's signal aborts and it is answered with -32003.
+ * `id` null: `finish` puts the request's own id in.
+ */
+function timeOut(entry: InFlight, id: MessageId, timeoutMs: number): void {
+  const message = `timed out: '${entry.method}' ran longer than ${timeoutMs} ms`;
+  entry.controller.abort(new ResponseError(ErrorCodes.TimedOut, message));
+  entry.finish(failReply(id, ErrorCodes.TimedOut, message));
 }
 
 /** An error reply to request `id`. */

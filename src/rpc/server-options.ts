@@ -43,7 +43,9 @@ export interface ServerLimits {
    */
   readonly maxInFlight?: number;
   /**
-   * Requests running longer get -32003 and their `signal` is aborted. 0 = off.
+   * Requests running longer get -32003 and their `signal` is aborted. 0 = off. For a plain method
+   * (no params schema) it counts from when the handler returned its promise: the synchronous
+   * part of a handler cannot be interrupted anyway.
    * @default 0
    */
   readonly requestTimeoutMs?: number;

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { CallDeadlines } from '../../src/rpc/call-deadlines.js';
 import { connect } from '../../src/rpc/client.js';
 import { FakeClock } from '../fixtures/resilience-clock.js';
-import { startServer } from './rpc-harness.js';
+import { RawClient, startServer } from './rpc-harness.js';
+import { settle } from '../fixtures/resilience-clock.js';
 
 /** A session stand-in: a set of pending ids; expiring one records it and removes it. */
 function harness(clock = new FakeClock()) {
@@ -125,4 +126,74 @@ describe('call deadlines', () => {
       }
     });
   }
+
+  it('server requestTimeoutMs: hot-path requests arm no timer each, and a timed-out request gets -32003 with its signal aborted', async () => {
+    const clock = new FakeClock();
+    const t = await startServer({ timers: clock, limits: { requestTimeoutMs: 5000 } });
+    const aborted: unknown[] = [];
+    t.server.method('echo', (p) => p);
+    t.server.method('later', (_p, ctx) => new Promise((resolve) => {
+      ctx.signal.addEventListener('abort', () => aborted.push((ctx.signal.reason as Error).message));
+      setTimeout(() => resolve('late'), 5);
+    }));
+    t.server.method('hang', (_p, ctx) => new Promise(() => {
+      ctx.signal.addEventListener('abort', () => aborted.push((ctx.signal.reason as Error).message));
+    }));
+    const c = await RawClient.connect(t.path);
+    try {
+      const before = clock.delays.length;
+      for (let id = 1; id <= 200; id++) c.send({ jsonrpc: '2.0', id, method: id % 2 === 0 ? 'echo' : 'later', params: { id } });
+      for (let i = 0; i < 200; i++) assert.ok((await c.next()).result !== undefined);
+      assert.ok(clock.delays.length - before <= 1, `${clock.delays.length - before} timers armed for 200 requests`);
+      assert.equal(aborted.length, 0);
+      c.send({ jsonrpc: '2.0', id: 'h', method: 'hang' });
+      await settle();
+      await clock.advance(4999);
+      assert.equal(aborted.length, 0, 'not before its timeout');
+      await clock.advance(1);
+      const r = await c.next();
+      assert.equal(r.id, 'h');
+      assert.equal(r.error.code, -32003);
+      assert.match(r.error.message, /'hang' ran longer than 5000 ms/);
+      assert.deepEqual(aborted, [r.error.message]);
+    } finally {
+      c.close();
+      await t.cleanup();
+    }
+  });
+
+  it('regression: an id used again after its request was answered is not timed out by the old request\'s deadline', async () => {
+    const clock = new FakeClock();
+    const t = await startServer({ timers: clock, limits: { requestTimeoutMs: 5000 } });
+    const release: Array<() => void> = [];
+    t.server.method('wait', () => new Promise<string>((resolve) => release.push(() => resolve('released'))));
+    const c = await RawClient.connect(t.path);
+    try {
+      c.send({ jsonrpc: '2.0', id: 1, method: 'wait' });
+      await waitForLength(release, 1);
+      await clock.advance(1000);
+      release[0]!();
+      assert.deepEqual(await c.next(), { jsonrpc: '2.0', id: 1, result: 'released' });
+      await clock.advance(1000);
+      c.send({ jsonrpc: '2.0', id: 1, method: 'wait' }); // the same id, 2 s after the first one started
+      await waitForLength(release, 2);
+      await clock.advance(3500); // past the first request's deadline (5 s after it started)
+      c.send({ jsonrpc: '2.0', id: 2, method: 'echo-less' }); // any reply: proves nothing else arrived first
+      const next = await c.next();
+      assert.equal(next.id, 2, `the second request with id 1 is still running (got ${JSON.stringify(next)})`);
+      await clock.advance(1500); // 5 s after the second one started
+      const r = await c.next();
+      assert.equal(r.id, 1);
+      assert.equal(r.error.code, -32003);
+    } finally {
+      c.close();
+      await t.cleanup();
+    }
+  });
 });
+
+/** Waits (real time) until `list` has `n` entries: the server got the request. */
+async function waitForLength(list: readonly unknown[], n: number): Promise<void> {
+  for (let i = 0; i < 500 && list.length < n; i++) await new Promise((resolve) => setTimeout(resolve, 2));
+  assert.equal(list.length, n);
+}
