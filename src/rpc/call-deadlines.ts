@@ -28,6 +28,8 @@ export interface DeadlineHost<K> {
 
 /** Entries a lane may hold beyond twice the pending calls before it is compacted. */
 const COMPACT_SLACK = 1024;
+/** Lanes kept before the first sweep of lanes whose calls all settled (see `add`). */
+const MIN_SWEEP_LANES = 16;
 /** Calls that may share one reading of the clock within a synchronous run (see `now()`). */
 const CLOCK_REUSE = 64;
 
@@ -79,6 +81,8 @@ export class CallDeadlines<K = number> {
   private readonly lanes = new Map<number, Lane<K>>();
   /** The lane used last (a Map lookup saved per call). */
   private last: Lane<K> | undefined;
+  /** Lanes at which the next sweep runs. */
+  private sweepAt = MIN_SWEEP_LANES;
   /** The clock read for the current synchronous run of calls, and how many used it. */
   private clock = 0;
   private clockUses = CLOCK_REUSE;
@@ -104,6 +108,7 @@ export class CallDeadlines<K = number> {
     if (lane === undefined || lane.timeoutMs !== timeoutMs) {
       lane = this.lanes.get(timeoutMs);
       if (lane === undefined) {
+        if (this.lanes.size >= this.sweepAt) this.sweep();
         lane = new Lane<K>(timeoutMs);
         this.lanes.set(timeoutMs, lane);
       }
@@ -115,6 +120,22 @@ export class CallDeadlines<K = number> {
     lane.ids.push(id);
     lane.deadlines.push(deadline);
     if (lane.timer === undefined) this.arm(lane, deadline);
+  }
+
+  /**
+   * Drops the lanes whose calls all settled, with their timers. Calls with many different
+   * timeouts (each the time left of a queued call, say) would otherwise keep a lane and a timer
+   * each until their deadline; sweeping when the lanes double keeps them near the pending calls.
+   */
+  private sweep(): void {
+    for (const [ms, lane] of this.lanes) {
+      lane.skipSettled(this.host);
+      if (lane.length > 0) continue;
+      if (lane.timer !== undefined) this.timers.clearTimeout(lane.timer);
+      this.lanes.delete(ms);
+      if (lane === this.last) this.last = undefined;
+    }
+    this.sweepAt = Math.max(MIN_SWEEP_LANES, 2 * this.lanes.size);
   }
 
   /** Stops every timer and forgets every deadline (the session closed). */

@@ -70,6 +70,18 @@ describe('call deadlines', () => {
     assert.equal(h.deadlines.size, 0);
   });
 
+  it('calls with many different timeouts, answered at once, do not keep a lane and a timer each', async () => {
+    const h = harness();
+    for (let id = 1; id <= 10_000; id++) {
+      h.add(id, 1000 + id); // e.g. the time left of queued calls
+      h.pending.delete(id);
+    }
+    h.add(0, 500); // one still pending
+    assert.ok(h.clock.pendingCount <= 40, `${h.clock.pendingCount} timers armed for 1 pending call`);
+    await h.clock.advance(500);
+    assert.deepEqual(h.expired.map(([id]) => id), [0]);
+  });
+
   it('clear() stops the timers: nothing expires after the session closed', async () => {
     const h = harness();
     h.add(1, 100);
