@@ -5,8 +5,8 @@
  *
  * The hot path (`runPlain`): a user method without params schema or tracing subscriber whose
  * handler returns a value is answered at once, without a promise and without entering the
- * in-flight table; one that returns a promise enters the table, and the request timeout, when
- * set, is a deadline in a lane shared by the connection's requests (CallDeadlines), not a timer.
+ * in-flight table; one that returns a promise enters the table. The request timeout, when set,
+ * is a deadline in a lane shared by the connection's requests (CallDeadlines), not a timer each.
  */
 import type { MethodEntry } from './dispatch.js';
 import { validateParams } from './dispatch.js';
@@ -17,7 +17,6 @@ import { LazyAbort } from './lazy-abort.js';
 import { errorMessage, idKey, resultMessage, type IdKey, type MessageId, type RequestMessage, type ResponseMessage } from './message.js';
 import { LazyRequestContext } from './request-context.js';
 import { ErrorCodes, ResponseError } from './response-error.js';
-import type { TimerHandle } from './timers.js';
 import { requestTraceActive, traceRequest } from '../observability/channels.js';
 
 interface InFlight {
@@ -37,8 +36,8 @@ export class RequestRunner {
   /** The hot-path request whose synchronous handler is running right now; not in `inflight` (see runPlain). */
   private running: InFlight | undefined;
   /**
-   * Request timeouts of hot-path requests waiting for their handler's promise, by entry (not by
-   * id: a client may use an id again once its request was answered).
+   * Request timeouts, by entry (not by id: a client may use an id again once its request was
+   * answered). A hot-path request gets one only when its handler returned a promise.
    */
   private readonly deadlines: CallDeadlines<InFlight>;
 
@@ -48,7 +47,7 @@ export class RequestRunner {
     this.deadlines = new CallDeadlines<InFlight>(host.timers, {
       isPending: (entry) => this.inflight.get(entry.key) === entry,
       pendingCount: () => this.inflight.size,
-      expire: (entry, timeoutMs) => timeOut(entry, null, timeoutMs),
+      expire: (entry, timeoutMs) => timeOut(entry, timeoutMs),
     });
   }
 
@@ -91,7 +90,6 @@ export class RequestRunner {
 
     return new Promise<ResponseMessage>((resolve) => {
       const controller = new LazyAbort();
-      let timer: TimerHandle | undefined;
       let done = false;
       const entry: InFlight = {
         key,
@@ -100,7 +98,6 @@ export class RequestRunner {
         finish: (response) => {
           if (done) return;
           done = true;
-          if (timer !== undefined) this.host.timers.clearTimeout(timer);
           this.inflight.delete(key);
           resolve(response.id === req.id ? response : { ...response, id: req.id });
           this.host.observer?.requestDone(this.conn.clientId, req.method, req.id, started, response);
@@ -108,9 +105,7 @@ export class RequestRunner {
       };
       this.inflight.set(key, entry);
       const started = this.host.observer?.requestStarted() ?? 0;
-      if (requestTimeoutMs > 0) {
-        timer = this.host.timers.setTimeout(() => timeOut(entry, req.id, requestTimeoutMs), requestTimeoutMs);
-      }
+      if (requestTimeoutMs > 0) this.deadlines.add(entry, requestTimeoutMs);
       const work = requestTraceActive()
         ? Promise.resolve(traceRequest({ clientId: this.conn.clientId, method: req.method, id: req.id }, () => this.execute(req.method, req.params, req.id, controller)))
         : this.execute(req.method, req.params, req.id, controller);
@@ -223,14 +218,11 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
-/**
- * Times out a request in flight: its handler's signal aborts and it is answered with -32003.
- * `id` null: `finish` puts the request's own id in.
- */
-function timeOut(entry: InFlight, id: MessageId, timeoutMs: number): void {
+/** Times out a request in flight: its handler's signal aborts and it is answered with -32003 (`finish` puts its id in). */
+function timeOut(entry: InFlight, timeoutMs: number): void {
   const message = `timed out: '${entry.method}' ran longer than ${timeoutMs} ms`;
   entry.controller.abort(new ResponseError(ErrorCodes.TimedOut, message));
-  entry.finish(failReply(id, ErrorCodes.TimedOut, message));
+  entry.finish(failReply(null, ErrorCodes.TimedOut, message));
 }
 
 /** An error reply to request `id`. */

@@ -9,7 +9,7 @@ import type { MessageStream, StreamCloseInfo, StreamFrameError } from './message
 import { ErrorCodes, ResponseError } from './response-error.js';
 import { CallDeadlines } from './call-deadlines.js';
 import { IdTable } from './id-table.js';
-import type { TimerHandle, Timers } from './timers.js';
+import type { Timers } from './timers.js';
 
 export interface RequestOptions {
   /** Reject with TimeoutError ERR_TIMEOUT (and send `$/cancel`) after this long; 0 = never. */
@@ -36,10 +36,9 @@ interface Pending {
 export class RpcSession {
   private readonly stream: MessageStream;
   private readonly handlers: SessionHandlers;
-  private readonly timers: Timers;
   private readonly describeEndpoint: string;
   private readonly pending = new IdTable<number, Pending>(); // a renewed Map: see id-table.ts
-  /** Timeouts of calls without an abort signal: one timer per timeout length, not per call. */
+  /** Call timeouts: one timer per timeout length, not per call. */
   private readonly deadlines: CallDeadlines;
   private nextId = 1;
   private closedBy: 'local' | undefined;
@@ -48,7 +47,6 @@ export class RpcSession {
   constructor(stream: MessageStream, handlers: SessionHandlers, options: { timers: Timers; endpoint: string }) {
     this.stream = stream;
     this.handlers = handlers;
-    this.timers = options.timers;
     this.describeEndpoint = options.endpoint;
     this.deadlines = new CallDeadlines(options.timers, {
       isPending: (id) => this.pending.has(id),
@@ -86,25 +84,24 @@ export class RpcSession {
     if (signal?.aborted) return Promise.reject(abortReason(signal));
     if (!this.stream.isOpen) return Promise.reject(this.closedError(method));
     const id = this.nextId++;
-    if (signal === undefined) {
-      const reply = this.plainRequest(id, method, params);
-      if (timeoutMs > 0) this.deadlines.add(id, timeoutMs);
-      return reply;
-    }
+    const reply = signal === undefined ? this.plainRequest(id, method, params) : this.abortableRequest(id, method, params, signal);
+    if (timeoutMs > 0) this.deadlines.add(id, timeoutMs);
+    return reply;
+  }
+
+  /** A request an AbortSignal may cancel: it leaves the pending table and its listener goes, however it ends. */
+  private abortableRequest(id: number, method: string, params: unknown, signal: AbortSignal): Promise<unknown> {
     return new Promise<unknown>((resolve, reject) => {
-      let timer: TimerHandle | undefined;
       const cleanup = (): void => {
         this.pending.delete(id);
-        if (timer !== undefined) this.timers.clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
+        signal.removeEventListener('abort', onAbort);
       };
-      const cancel = (error: unknown): void => {
+      const onAbort = (): void => {
         if (!this.pending.has(id)) return;
         cleanup();
         this.trySend(notificationMessage('$/cancel', { id }));
-        reject(error);
+        reject(abortReason(signal));
       };
-      const onAbort = (): void => cancel(abortReason(signal!));
       this.pending.set(id, {
         method,
         resolve: (v) => {
@@ -116,10 +113,7 @@ export class RpcSession {
           reject(e);
         },
       });
-      signal?.addEventListener('abort', onAbort, { once: true });
-      if (timeoutMs > 0) {
-        timer = this.timers.setTimeout(() => cancel(timeoutError(method, timeoutMs, this.describeEndpoint)), timeoutMs);
-      }
+      signal.addEventListener('abort', onAbort, { once: true });
       try {
         this.stream.sendCall(id, method, params);
       } catch (err) {
@@ -141,7 +135,7 @@ export class RpcSession {
     });
   }
 
-  /** Call `id`'s deadline passed: like an abort, it is cancelled at the server and rejected with ERR_TIMEOUT. */
+  /** Call `id`'s deadline passed: like an abort, it is cancelled at the server and rejected with ERR_TIMEOUT (an abortable call's `reject` also removes its listener). */
   private expire(id: number, timeoutMs: number): void {
     const p = this.pending.get(id);
     if (p === undefined) return;
