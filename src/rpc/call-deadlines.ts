@@ -128,14 +128,19 @@ export class CallDeadlines<K = number> {
    * each until their deadline; sweeping when the lanes double keeps them near the pending calls.
    */
   private sweep(): void {
-    for (const [ms, lane] of this.lanes) {
+    for (const lane of this.lanes.values()) {
       lane.skipSettled(this.host);
-      if (lane.length > 0) continue;
-      if (lane.timer !== undefined) this.timers.clearTimeout(lane.timer);
-      this.lanes.delete(ms);
-      if (lane === this.last) this.last = undefined;
+      if (lane.length === 0) this.drop(lane);
     }
     this.sweepAt = Math.max(MIN_SWEEP_LANES, 2 * this.lanes.size);
+  }
+
+  /** Forgets an empty lane and its timer. */
+  private drop(lane: Lane<K>): void {
+    if (lane.timer !== undefined) this.timers.clearTimeout(lane.timer);
+    lane.timer = undefined;
+    this.lanes.delete(lane.timeoutMs);
+    if (lane === this.last) this.last = undefined;
   }
 
   /** Stops every timer and forgets every deadline (the session closed). */
@@ -176,6 +181,6 @@ export class CallDeadlines<K = number> {
     }
     lane.skipSettled(this.host);
     if (lane.length > 0) this.arm(lane, lane.deadlines[lane.head]!);
-    else if (this.lanes.get(lane.timeoutMs) === lane && lane !== this.last) this.lanes.delete(lane.timeoutMs);
+    else this.drop(lane);
   }
 }
