@@ -28,6 +28,8 @@ export type { ServerOptions, ServerLimits } from './rpc/server-options.js';
 export { connect, Client } from './rpc/client.js';
 export type { ClientEvents, ClientCloseInfo } from './rpc/client.js';
 export type { ClientOptions, CallOptions } from './rpc/client-options.js';
+export type { SharedMemoryOption, SharedMemoryOptions } from './transport/shm/shm-options.js';
+export type { ShmCounters as SharedMemoryStatus, ShmHelloReply } from './rpc/binary-shm.js';
 export type { ClientInfo } from './rpc/client-info.js';
 export type { RequestContext, NotificationContext, MethodOptions } from './rpc/dispatch.js';
 export type { ServiceShape } from './rpc/service.js';

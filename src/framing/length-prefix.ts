@@ -18,6 +18,7 @@
  * `push()`. The decoder is not re-entrant.
  */
 import { SidewireError } from '../errors.js';
+import { controlBodyBytes, INDIRECT_MARK } from './control-frames.js';
 import { frameError, type FrameError } from './frame-error.js';
 import { MAX_FRAME_LENGTH, resolveByteLimit } from './limits.js';
 
@@ -55,6 +56,13 @@ export interface LengthPrefixDecoderOptions {
    * unrecoverable: the decoder stops, and further `push()` calls are ignored.
    */
   readonly onError: (error: FrameError) => void;
+  /**
+   * When given, the header values ff ff ff ff and ff ff ff fe are the shared-memory side channel's
+   * control frames (control-frames.ts), not lengths: `onControl(mark, a, b)` gets an indirect
+   * frame's offset and length, or a release frame's count (b = 0). In order with the frames.
+   * @default none (those headers are lengths, normally over the limit)
+   */
+  readonly onControl?: (mark: number, a: number, b: number) => void;
 }
 
 /** Splits a byte stream (after the preface) into length-prefixed frames. */
@@ -63,6 +71,9 @@ export class LengthPrefixDecoder {
   private readonly onFrame: ((payload: Buffer) => void) | undefined;
   private readonly onFrameAt: ((buffer: Buffer, start: number, end: number) => void) | undefined;
   private readonly onError: (error: FrameError) => void;
+  private readonly onControl: ((mark: number, a: number, b: number) => void) | undefined;
+  /** The control mark whose body is being read (0: an ordinary frame). */
+  private control = 0;
   /** A header split across chunks. */
   private readonly header = Buffer.alloc(HEADER_BYTES);
   private headerFill = 0;
@@ -79,6 +90,7 @@ export class LengthPrefixDecoder {
     this.onFrame = options.onFrame;
     this.onFrameAt = options.onFrameAt;
     this.onError = options.onError;
+    this.onControl = options.onControl;
   }
 
   /** Bytes held for an incomplete header or frame. */
@@ -122,7 +134,11 @@ export class LengthPrefixDecoder {
           this.headerFill = 0;
           length = this.header.readUInt32BE(0);
         }
-        if (length > this.max) {
+        const body = this.onControl === undefined ? 0 : controlBodyBytes(length);
+        if (body > 0) {
+          this.control = length;
+          length = body;
+        } else if (length > this.max) {
           this.stop(length);
           return;
         }
@@ -141,12 +157,19 @@ export class LengthPrefixDecoder {
   }
 
   private deliver(buffer: Buffer, start: number, end: number): void {
+    const mark = this.control;
+    if (mark !== 0) {
+      this.control = 0;
+      this.onControl!(mark, buffer.readUInt32BE(start), mark === INDIRECT_MARK ? buffer.readUInt32BE(start + 4) : 0);
+      return;
+    }
     if (this.onFrameAt !== undefined) this.onFrameAt(buffer, start, end);
     else this.onFrame!(start === 0 && end === buffer.length ? buffer : buffer.subarray(start, end));
   }
 
   private stop(length: number): void {
     this.stopped = true;
+    this.control = 0;
     this.headerFill = 0;
     this.frame = null;
     this.frameFill = 0;

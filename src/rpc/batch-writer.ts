@@ -124,9 +124,17 @@ export abstract class BatchWriter {
     this.scheduled = false;
   }
 
+  /**
+   * Buffered bytes that reading less from the peer helps drain: all of them, except what waits for
+   * the peer to release shared-ring room (releases arrive by reading).
+   */
+  protected get pressureBytes(): number {
+    return this.bufferedBytes;
+  }
+
   /** Tells the owner when the buffered bytes crossed the high-water mark, either way. */
   protected checkPressure(): void {
-    const over = this.bufferedBytes > this.hwm;
+    const over = this.pressureBytes > this.hwm;
     if (over !== this.overHwm) {
       this.overHwm = over;
       this.onPressure?.(over);

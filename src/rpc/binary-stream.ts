@@ -13,18 +13,27 @@
  * (nothing is allocated for it): the stream reports `too-large` (the server answers -32004), then
  * closes, because the byte stream cannot be resynchronised. A frame that is not valid MessagePack
  * is a `parse` error and the stream continues with the next frame.
+ *
+ * The shared-memory side channel (docs/shared-memory.md), when negotiated in `$/hello`
+ * (`offerSharedMemory` / `acceptSharedMemory` / `completeSharedMemory`), carries large frames'
+ * payloads through ring files: indirect frames are read from the peer's ring (a release frame
+ * goes back after each read from the socket), and the writer puts large frames into ours.
  */
 import type { Socket } from 'node:net';
+import { INDIRECT_MARK, releaseFrame } from '../framing/control-frames.js';
 import { BINARY_PREFACE, LengthPrefixDecoder } from '../framing/length-prefix.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../framing/limits.js';
 import { decodeMsgpackAt } from '../framing/msgpack.js';
 import { NEEDS_LIBRARY, tryDecode } from '../framing/msgpack-decoder.js';
 import { encodeMessageFrame } from './binary-codec.js';
 import { PeerPrefaceReader } from './binary-preface.js';
-import type { MessagePriority, MessageStream, MessageStreamHandlers, SendOutcome } from './message-stream.js';
+import type { MessagePriority, MessageStream, MessageStreamHandlers, SendOutcome, StreamFrameError } from './message-stream.js';
 import { notificationMessage, requestMessage } from './message.js';
 import { PreparedMessage } from './prepared-message.js';
 import { BinaryWriter } from './binary-writer.js';
+import { SharedMemoryLink, type ShmCounters, type ShmHelloReply } from './binary-shm.js';
+import type { RingOffer } from '../transport/shm/shared-ring.js';
+import type { SharedMemorySettings } from '../transport/shm/shm-options.js';
 import type { SlowConsumerPolicy } from './batch-writer.js';
 import { SocketMessageStream, type SocketStreamOptions } from './socket-message-stream.js';
 
@@ -73,6 +82,8 @@ export class BinaryStream extends SocketMessageStream implements MessageStream {
   private received = 0;
   /** Over the high-water mark per the writer: reading from the peer is paused. */
   private writerOver = false;
+  /** The shared-memory side channel, once negotiated. */
+  private shm: SharedMemoryLink | undefined;
 
   constructor(socket: Socket, options: BinaryStreamOptions = {}) {
     super(socket, options);
@@ -104,26 +115,93 @@ export class BinaryStream extends SocketMessageStream implements MessageStream {
     return this.problem;
   }
 
+  /** The side channel's state, when this connection negotiated one. */
+  get sharedMemory(): ShmCounters | undefined {
+    return this.shm?.counters;
+  }
+
+  /** Client, before `$/hello`: makes this side's ring; its offer goes into the hello params as `shm`. */
+  offerSharedMemory(settings: SharedMemorySettings): RingOffer | undefined {
+    const link = SharedMemoryLink.create(settings);
+    if (typeof link === 'string') return undefined;
+    const offer = link.offer();
+    if (offer === undefined) return undefined;
+    this.attach(link);
+    return offer;
+  }
+
+  /** Client, after `$/hello`: the server's `shm` reply (undefined: an older server, or none). */
+  completeSharedMemory(reply: unknown): void {
+    const link = this.shm;
+    if (link === undefined) return;
+    const r = (typeof reply === 'object' && reply !== null ? reply : {}) as Partial<ShmHelloReply>;
+    if (r.accepted === true) link.enableOutgoing();
+    else link.dropOutgoing();
+    // "I mapped your ring": the server starts using it when this arrives.
+    if (r.ring !== undefined && link.openIncoming(r.ring) === undefined) this.writer.writeControl(releaseFrame(0));
+  }
+
+  /** Server, in `$/hello`: maps the client's ring and offers ours; the `shm` of the hello result. */
+  acceptSharedMemory(offer: unknown, settings: SharedMemorySettings): ShmHelloReply {
+    if (this.shm !== undefined) return { accepted: false, reason: 'this connection already has a shared ring' };
+    const link = SharedMemoryLink.create(settings);
+    if (typeof link === 'string') return { accepted: false, reason: link };
+    const problem = link.openIncoming(offer);
+    if (problem !== undefined) {
+      link.close();
+      return { accepted: false, reason: problem };
+    }
+    this.attach(link);
+    const ring = link.offer();
+    return ring === undefined ? { accepted: true } : { accepted: true, ring };
+  }
+
+  private attach(link: SharedMemoryLink): void {
+    this.shm = link;
+    this.writer.shm = link;
+    if (this.socket.destroyed) link.close();
+    else this.socket.once('close', () => link.close());
+  }
+
   start(handlers: MessageStreamHandlers): void {
     if (this.handlers !== undefined) throw new Error('BinaryStream.start called twice');
     this.handlers = handlers;
+    const maxFrameBytes = this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    const onFrame = (buffer: Buffer, start: number, end: number): void => {
+      if (!this.open) return;
+      const value = tryDecode(buffer, start, end); // the common case, without a result object
+      if (value !== NEEDS_LIBRARY) {
+        handlers.onMessage(value);
+        return;
+      }
+      const decoded = decodeMsgpackAt(buffer, start, end);
+      if (decoded.ok) handlers.onMessage(decoded.value);
+      else handlers.onFrameError(decoded.error);
+    };
+    const fail = (e: StreamFrameError): void => {
+      if (!this.open) return;
+      handlers.onFrameError(e); // the server queues its -32004 reply here...
+      this.close(); // ...which goes out before the end: the stream cannot resync
+    };
     const decoder = new LengthPrefixDecoder({
-      maxFrameBytes: this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
-      onFrameAt: (buffer, start, end) => {
-        if (!this.open) return;
-        const value = tryDecode(buffer, start, end); // the common case, without a result object
-        if (value !== NEEDS_LIBRARY) {
-          handlers.onMessage(value);
-          return;
+      maxFrameBytes,
+      onFrameAt: onFrame,
+      onError: fail,
+      onControl: (mark, a, b) => {
+        const shm = this.shm;
+        if (shm === undefined) {
+          // Without a side channel those headers are lengths, as for any other peer.
+          fail({ kind: 'too-large', message: `frame of ${mark} bytes is over the limit of ${maxFrameBytes} bytes (maxFrameBytes); the binary stream cannot continue`, bytes: mark });
+        } else if (mark === INDIRECT_MARK) {
+          if (b > maxFrameBytes) return fail({ kind: 'too-large', message: `frame of ${b} bytes is over the limit of ${maxFrameBytes} bytes (maxMessageBytes)`, bytes: b });
+          const payload = shm.read(a, b);
+          if (typeof payload === 'string') fail({ kind: 'parse', message: `shared-memory side channel: ${payload}` });
+          else onFrame(payload, 0, b);
+        } else {
+          const problem = shm.released(a);
+          if (problem !== undefined) fail({ kind: 'parse', message: `shared-memory side channel: ${problem}` });
+          else this.writer.ringReleased();
         }
-        const decoded = decodeMsgpackAt(buffer, start, end);
-        if (decoded.ok) handlers.onMessage(decoded.value);
-        else handlers.onFrameError(decoded.error);
-      },
-      onError: (e) => {
-        if (!this.open) return;
-        handlers.onFrameError(e); // the server queues its -32004 reply here...
-        this.close(); // ...which goes out before the end: the stream cannot resync
       },
     });
     let feed = (chunk: Buffer): void => decoder.push(chunk);
@@ -159,6 +237,8 @@ export class BinaryStream extends SocketMessageStream implements MessageStream {
       } catch (err) {
         this.destroy(err instanceof Error ? err : new Error(String(err)));
       }
+      const release = this.shm?.takeRelease();
+      if (release !== undefined) this.writer.writeControl(release);
     };
     const initial = this.options.initial;
     if (initial !== undefined && initial.length > 0) guarded(initial);

@@ -12,10 +12,16 @@
  * A frame holding large binary values (>= 64 KiB each, see binary-codec.ts) is written right away,
  * after what is batched, as one corked write of the slab pieces and the values themselves (not
  * copied). A frame that is large by itself (>= 64 KiB) is also written right away.
+ *
+ * With a shared-memory side channel in use (`shm`, docs/shared-memory.md), a frame of at least
+ * `shm.minFrameBytes` has its payload copied into the ring and a 12-byte indirect frame takes its
+ * place in the batch (written at once); when the ring has no room the frame goes as above.
  */
 import type { Socket } from 'node:net';
+import { INDIRECT_FRAME_BYTES, writeIndirectFrame } from '../framing/control-frames.js';
 import { MsgpackEncoder } from '../framing/msgpack-encoder.js';
-import { encodeCallInto, encodeFrameInto, frameParts, ZERO_COPY_MIN_BYTES } from './binary-codec.js';
+import { encodeCallInto, encodeFrameInto, FRAME_HEADER_BYTES, frameParts, ZERO_COPY_MIN_BYTES } from './binary-codec.js';
+import type { SharedMemoryLink } from './binary-shm.js';
 import { BATCH_BYTES, BatchWriter, EARLY_FLUSH_BYTES, type BatchWriterOptions } from './batch-writer.js';
 import type { MessagePriority, SendOutcome } from './message-stream.js';
 
@@ -37,6 +43,11 @@ export class BinaryWriter extends BatchWriter {
   private used = 0;
   /** True while a message is being encoded into the slab (user getters run then). */
   private encoding = false;
+  /** The connection's shared-memory side channel, set by the stream when it has one. */
+  shm: SharedMemoryLink | undefined;
+  /** Frames waiting for room in the ring, oldest first, with the frames sent after them (`viaRing` false). */
+  private waiting: Array<{ readonly parts: Buffer[]; readonly size: number; readonly viaRing: boolean }> = [];
+  private waitingBytes = 0;
 
   constructor(socket: Socket, options: BinaryWriterOptions = {}) {
     super(socket, options);
@@ -45,7 +56,11 @@ export class BinaryWriter extends BatchWriter {
   }
 
   protected get batchedBytes(): number {
-    return this.used - this.start;
+    return this.used - this.start + this.waitingBytes;
+  }
+
+  protected override get pressureBytes(): number {
+    return this.bufferedBytes - this.waitingBytes;
   }
 
   /**
@@ -110,7 +125,9 @@ export class BinaryWriter extends BatchWriter {
     this.adopt();
     if (refused !== undefined) return refused;
     this.meter?.sent(size);
-    if (encoder.holeAt.length > 0) {
+    if (this.takesRing(size) && this.sendViaRing(frameParts(encoder), size, encoder.base)) {
+      // sent (or waiting) through the ring
+    } else if (encoder.holeAt.length > 0) {
       this.writeWithHoles(frameParts(encoder) as Buffer[], encoder.pos);
     } else {
       this.used = encoder.pos;
@@ -128,21 +145,136 @@ export class BinaryWriter extends BatchWriter {
     const refused = this.refused(priority, frame.length);
     if (refused !== undefined) return refused;
     this.meter?.sent(frame.length);
-    if (frame.length >= LARGE_FRAME_BYTES) {
+    if (this.takesRing(frame.length) && this.sendViaRing(frame, frame.length, -1)) {
+      // sent (or waiting) through the ring
+    } else if (frame.length >= LARGE_FRAME_BYTES) {
       const batched = this.used > this.start;
       if (batched) this.socket.cork();
       this.flush();
       this.socket.write(frame);
       if (batched) this.socket.uncork();
     } else {
-      if (this.slab !== null && this.slab.length - this.used < frame.length) this.flush();
-      const slab = this.slab !== null && this.slab.length - this.used >= frame.length ? this.slab : this.newSlab();
-      frame.copy(slab, this.used);
-      this.used += frame.length;
+      this.batch(frame);
       this.schedule();
     }
     this.checkPressure();
     return 'queued';
+  }
+
+  /** Batches a control frame of the side channel (a release), written at the end of the turn. */
+  writeControl(frame: Buffer): void {
+    if (!this.canWrite()) return;
+    this.batch(frame);
+    this.schedule();
+  }
+
+  /** Copies small `bytes` into the batch. */
+  private batch(bytes: Buffer): void {
+    if (this.slab !== null && this.slab.length - this.used < bytes.length) this.flush();
+    const slab = this.slab !== null && this.slab.length - this.used >= bytes.length ? this.slab : this.newSlab();
+    bytes.copy(slab, this.used);
+    this.used += bytes.length;
+  }
+
+  /** Ends the socket after writing the frames that wait for ring room over it (nothing is lost). */
+  override end(): void {
+    if (!this.ending) this.spill();
+    super.end();
+  }
+
+  /** Writes every waiting frame over the socket, in order. */
+  private spill(): void {
+    for (const w of this.waiting) this.writeParts(w.parts);
+    this.waiting = [];
+    this.waitingBytes = 0;
+  }
+
+  /** The peer released ring regions: the frames waiting for room go out, in order, as far as it has. */
+  ringReleased(): void {
+    let i = 0;
+    for (; i < this.waiting.length; i++) {
+      const w = this.waiting[i]!;
+      if (w.viaRing) {
+        const offset = this.putInRing(w.parts, w.size);
+        if (offset < 0) break;
+        this.writeIndirect(offset, w.size, -1);
+      } else {
+        this.writeParts(w.parts);
+      }
+      this.waitingBytes -= w.size;
+    }
+    if (i === 0) return;
+    this.waiting.splice(0, i);
+    this.flush();
+    this.checkPressure();
+  }
+
+  /** A frame of `size` bytes goes through the ring: it is big enough, or frames wait there already. */
+  private takesRing(size: number): boolean {
+    const shm = this.shm;
+    return shm !== undefined && shm.active && (this.waiting.length > 0 || (size >= shm.minFrameBytes && shm.fits(size - FRAME_HEADER_BYTES)));
+  }
+
+  /**
+   * Sends a frame of `size` bytes (`frame`: header first, whole or as the pieces around its holes)
+   * through the ring: copied in and announced by an indirect frame (which takes the frame's place
+   * in the slab when it was encoded there at `slabStart`), or, while the ring has no room, kept in
+   * order with the frames after it until the peer releases some (what lives in our buffers is
+   * copied); more than a ring's worth of waiting frames go over the socket instead. False when
+   * the ring turned out unusable (then the caller writes the frame over the socket).
+   */
+  private sendViaRing(frame: Buffer | Buffer[], size: number, slabStart: number): boolean {
+    const shm = this.shm!;
+    const viaRing = size >= shm.minFrameBytes && shm.fits(size - FRAME_HEADER_BYTES);
+    if (this.waiting.length === 0 && viaRing) {
+      const offset = this.putInRing(frame, size);
+      if (offset >= 0) {
+        this.writeIndirect(offset, size, slabStart);
+        this.flush();
+        return true;
+      }
+    }
+    if (!shm.active) {
+      this.spill(); // the ring could not be mapped: the waiting frames, then this one, go over the socket
+      return false;
+    }
+    shm.waited();
+    const inSlab = slabStart >= 0;
+    const parts = Array.isArray(frame) ? frame.map((p, i) => (inSlab && i % 2 === 0 ? Buffer.from(p) : p)) : [inSlab ? Buffer.from(frame) : frame];
+    this.waiting.push({ parts, size, viaRing });
+    this.waitingBytes += size;
+    if (inSlab) this.used = slabStart; // the frame leaves the slab
+    // A sender that outruns its peer by more than a ring's worth: the socket takes the rest (in
+    // order), so the socket's own backpressure (writableNeedDrain, 'drain') shows it.
+    if (this.waitingBytes > shm.capacity) this.spill();
+    return true;
+  }
+
+  /** Copies a frame's payload (its pieces after the header) into the ring: the offset, or -1 without room. */
+  private putInRing(frame: Buffer | readonly Buffer[], size: number): number {
+    const parts = Array.isArray(frame) ? frame.slice() : [frame as Buffer];
+    parts[0] = parts[0]!.subarray(FRAME_HEADER_BYTES); // the first piece always holds the header and more
+    return this.shm!.put(parts, size - FRAME_HEADER_BYTES);
+  }
+
+  /** Batches the indirect frame for a payload at `offset`: in the slab at `slabStart` (where its frame was), or appended. */
+  private writeIndirect(offset: number, size: number, slabStart: number): void {
+    if (slabStart >= 0) {
+      writeIndirectFrame(this.slab!, slabStart, offset, size - FRAME_HEADER_BYTES);
+      this.used = slabStart + INDIRECT_FRAME_BYTES;
+    } else {
+      const indirect = Buffer.allocUnsafe(INDIRECT_FRAME_BYTES);
+      writeIndirectFrame(indirect, 0, offset, size - FRAME_HEADER_BYTES);
+      this.batch(indirect);
+    }
+  }
+
+  /** Writes what is batched, then a whole frame's pieces, as one corked write. */
+  private writeParts(parts: readonly Buffer[]): void {
+    this.socket.cork();
+    this.flush();
+    if (!this.socket.destroyed) for (const part of parts) this.socket.write(part);
+    this.socket.uncork();
   }
 
   /** Writes everything batched now. */

@@ -1,4 +1,5 @@
 /** Options of `connect()`. */
+import type { SharedMemoryOption } from '../transport/shm/shm-options.js';
 import type { Socket } from 'node:net';
 import type { ClientSpoolOptions } from '../spool/client-spool.js';
 import type { ReconnectOptions } from './backoff.js';
@@ -41,6 +42,15 @@ export interface ClientOptions extends ClientTargetOptions {
    * @default 16777216 (16 MiB)
    */
   readonly maxMessageBytes?: number;
+  /**
+   * Binary mode's shared-memory side channel (docs/shared-memory.md, Linux with the native helper
+   * built): large frames travel through a ring file shared with the server instead of the socket,
+   * when the server accepts it in `$/hello`. `false` turns it off; an object sets the ring size
+   * and the smallest frame that uses it. Off by itself where it cannot work (no helper, not Linux,
+   * `SIDEWIRE_SHM=0`, a server that refuses): frames then go over the socket, nothing else changes.
+   * @default true ({ ringBytes: 16777216, minFrameBytes: 65536 })
+   */
+  readonly sharedMemory?: SharedMemoryOption;
   /**
    * Opens the byte stream (tests, custom transports).
    * @default connectTransport(target.endpoint, { timeoutMs })

@@ -12,6 +12,8 @@
  * `DurableNotifier` (durable-notifier.ts) spools durable notifications, and client-events.ts
  * holds the events and how they are emitted.
  */
+import type { ShmCounters as SharedMemoryStatus } from './binary-shm.js';
+import { resolveSharedMemory } from '../transport/shm/shm-options.js';
 import { EventEmitter } from 'node:events';
 import { SidewireError } from '../errors.js';
 import { observeCall } from '../observability/client-calls.js';
@@ -46,6 +48,7 @@ export class Client<S extends ServiceShape = UntypedService> extends EventEmitte
   constructor(options: ClientOptions = {}) {
     super();
     this.options = options;
+    resolveSharedMemory(options.sharedMemory); // a bad value fails here, not at every connection attempt
     const timers = options.timers ?? realTimers;
     this.feed = new StatusFeed({ state: 'idle', at: timers.now() });
     const readySession = (): RpcSession | undefined => (this.state === 'ready' && this.session?.isOpen === true ? this.session : undefined);
@@ -102,6 +105,24 @@ export class Client<S extends ServiceShape = UntypedService> extends EventEmitte
   /** The wire mode of the current connection (`ClientOptions.mode`; `auto` resolves to binary or JSON). */
   get mode(): 'json' | 'binary' | undefined {
     return this.session?.mode;
+  }
+
+  /**
+   * Bytes of calls and notifications written and not yet taken by the OS, or (binary mode with the
+   * shared-memory side channel) waiting for the server to make room in the ring: a producer of
+   * many large notifications can wait while this is high (0 when not connected).
+   */
+  get bufferedBytes(): number {
+    return this.session?.bufferedBytes ?? 0;
+  }
+
+  /**
+   * The current connection's shared-memory side channel (docs/shared-memory.md): whether this
+   * client's ring is in use (`outgoing: 'on'`), whether it mapped the server's, and how many frames
+   * went each way through them. Undefined in JSON mode or when none was negotiated.
+   */
+  get sharedMemory(): SharedMemoryStatus | undefined {
+    return this.session?.sharedMemory;
   }
 
   /** True while the byte stream is open. */

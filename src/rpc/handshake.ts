@@ -8,6 +8,8 @@ import { connectTransport } from '../transport/connect.js';
 import { PROTOCOL_VERSION, VERSION } from '../version.js';
 import type { ClientOptions } from './client-options.js';
 import { resolveClientTarget } from './client-target.js';
+import { resolveSharedMemory } from '../transport/shm/shm-options.js';
+import { BinaryStream } from './binary-stream.js';
 import { binaryHandshakeFailure, createClientStream, type ClientWireMode } from './client-stream.js';
 import type { HelloResult } from './reserved-methods.js';
 import { ErrorCodes, ResponseError } from './response-error.js';
@@ -48,6 +50,8 @@ async function handshakeIn(mode: ClientWireMode, options: ClientOptions, handler
     ? await options.transportFactory(target, { timeoutMs })
     : await connectTransport(target.endpoint, { timeoutMs });
   const stream = createClientStream(socket, mode, { timers, maxMessageBytes: options.maxMessageBytes });
+  const shmSettings = stream instanceof BinaryStream ? resolveSharedMemory(options.sharedMemory) : undefined;
+  const shm = shmSettings === undefined ? undefined : (stream as BinaryStream).offerSharedMemory(shmSettings);
   const session = new RpcSession(stream, handlers, { timers, endpoint });
   const client = options.client ?? { name: 'sidewire-client', version: VERSION };
   const params = {
@@ -55,11 +59,13 @@ async function handshakeIn(mode: ClientWireMode, options: ClientOptions, handler
     client: { name: client.name, version: client.version, pid: process.pid, ppid: process.ppid },
     ...(target.token === undefined ? {} : { token: target.token }),
     ...(subscribe.length === 0 ? {} : { subscribe }),
+    ...(shm === undefined ? {} : { shm }),
   };
   try {
     const hello = (await session.request('$/hello', params, { timeoutMs })) as HelloResult;
     const peerLimit = hello.capabilities['maxMessageBytes'];
     if (typeof peerLimit === 'number' && peerLimit > 0) stream.limitOutgoing?.(peerLimit);
+    if (shm !== undefined) (stream as BinaryStream).completeSharedMemory(hello.shm);
     return { session, hello, endpoint, mode };
   } catch (err) {
     const binary = binaryHandshakeFailure(stream, endpoint);

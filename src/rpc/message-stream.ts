@@ -3,6 +3,7 @@
  * (server and client) only sees this interface, so JSON mode (NDJSON, `ndjson-stream.ts`) and the
  * later binary mode (length prefix + msgpack) are interchangeable.
  */
+import type { ShmCounters } from './binary-shm.js';
 import type { PreparedMessage } from './prepared-message.js';
 
 /** A framing problem with one incoming message; the stream keeps going unless told otherwise. */
@@ -70,6 +71,8 @@ export interface MessageStream {
    * `send` then throws SidewireError ERR_MESSAGE_TOO_LARGE instead of writing them.
    */
   limitOutgoing?(bytes: number): void;
+  /** The shared-memory side channel's state (binary mode, once negotiated in `$/hello`). */
+  readonly sharedMemory?: ShmCounters | undefined;
   /** Flushes what is queued, then ends the byte stream politely. Idempotent. */
   close(): void;
   /** Closes the byte stream now, dropping anything queued. Idempotent. */

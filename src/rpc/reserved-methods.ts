@@ -3,6 +3,9 @@
  * `$/unsubscribe`. (`$/cancel` is a notification, handled by the connection.)
  */
 import { PROTOCOL_VERSION } from '../version.js';
+import type { SharedMemorySettings } from '../transport/shm/shm-options.js';
+import { BinaryStream } from './binary-stream.js';
+import type { ShmHelloReply } from './binary-shm.js';
 import { tokensEqual } from '../transport/token.js';
 import type { HelloClientInfo } from './client-info.js';
 import type { Connection, ReservedHandler } from './connection.js';
@@ -20,6 +23,8 @@ export interface HelloResult {
   readonly ppid: number;
   readonly server: { readonly name: string; readonly version: string };
   readonly capabilities: Record<string, unknown>;
+  /** The answer to the client's shared-memory offer, when it made one (docs/shared-memory.md). */
+  readonly shm?: ShmHelloReply;
 }
 
 export interface ReservedMethodsDeps {
@@ -29,6 +34,8 @@ export interface ReservedMethodsDeps {
   /** Computed per hello so it reflects current settings. */
   readonly capabilities: () => Record<string, unknown>;
   readonly timers: Timers;
+  /** Shared-memory settings, or undefined when the server refuses every offer. */
+  readonly sharedMemory: SharedMemorySettings | undefined;
 }
 
 function invalid(message: string, data?: unknown): ResponseError {
@@ -68,6 +75,13 @@ function clientInfo(value: unknown): HelloClientInfo | undefined {
   return out;
 }
 
+/** The hello reply to a client's ring offer: only binary connections of a server that allows it. */
+function acceptSharedMemory(conn: Connection, offer: unknown, settings: SharedMemorySettings | undefined): ShmHelloReply {
+  if (settings === undefined) return { accepted: false, reason: 'this server has the shared-memory side channel turned off (sharedMemory: false)' };
+  if (!(conn.stream instanceof BinaryStream)) return { accepted: false, reason: 'the shared-memory side channel needs binary mode' };
+  return conn.stream.acceptSharedMemory(offer, settings);
+}
+
 /** The reserved request handlers, keyed by method name. */
 export function createReservedMethods(deps: ReservedMethodsDeps): Map<string, ReservedHandler> {
   const hello = (params: unknown, conn: Connection): HelloResult => {
@@ -92,6 +106,7 @@ export function createReservedMethods(deps: ReservedMethodsDeps): Map<string, Re
     conn.helloDone = true;
     if (client !== undefined) conn.client = client;
     conn.subscribe(subscribe);
+    const shm = p['shm'] === undefined ? undefined : acceptSharedMemory(conn, p['shm'], deps.sharedMemory);
     return {
       protocol: PROTOCOL_VERSION,
       clientId: conn.clientId,
@@ -99,6 +114,7 @@ export function createReservedMethods(deps: ReservedMethodsDeps): Map<string, Re
       ppid: process.ppid,
       server: deps.server,
       capabilities: deps.capabilities(),
+      ...(shm === undefined ? {} : { shm }),
     };
   };
   return new Map<string, ReservedHandler>([

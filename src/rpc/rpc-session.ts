@@ -3,6 +3,7 @@
  * timeouts and cancellation (`$/cancel`), and incoming notifications. Knows nothing about
  * endpoints or reconnecting: `Client` creates one session per connection.
  */
+import type { ShmCounters } from './binary-shm.js';
 import { ConnectionError, SidewireError, TimeoutError } from '../errors.js';
 import { messageKind, notificationMessage, type NotificationMessage, type RequestMessage, type ResponseMessage } from './message.js';
 import type { MessageStream, StreamCloseInfo, StreamFrameError } from './message-stream.js';
@@ -67,6 +68,16 @@ export class RpcSession {
   /** The wire mode of the connection. */
   get mode(): 'json' | 'binary' {
     return this.stream.mode;
+  }
+
+  /** Bytes sent and not yet taken by the OS (or, for the shared ring, released by the peer). */
+  get bufferedBytes(): number {
+    return this.stream.bufferedBytes;
+  }
+
+  /** The stream's shared-memory side channel, when it has one (binary mode). */
+  get sharedMemory(): ShmCounters | undefined {
+    return this.stream.sharedMemory;
   }
 
   get pendingCount(): number {

@@ -1,4 +1,5 @@
 /** Options of `serve()` and the resolved limits every connection uses. */
+import type { SharedMemoryOption } from '../transport/shm/shm-options.js';
 import type { Endpoint } from '../endpoint/endpoint.js';
 import type { SlowConsumerPolicy } from './batch-writer.js';
 import type { DurableOption } from '../spool/durable-store.js';
@@ -184,6 +185,13 @@ export interface ServerOptions {
    * @default { window: 50000, rescanMs: 2000 } with the built-in store
    */
   readonly durable?: DurableOption;
+  /**
+   * Binary mode's shared-memory side channel (docs/shared-memory.md, Linux with the native helper
+   * built): accept a client's ring offered in `$/hello` and offer one of this server's for its
+   * large replies and events. `false` refuses every offer (`capabilities.sharedMemory` false).
+   * @default true ({ ringBytes: 16777216, minFrameBytes: 65536 })
+   */
+  readonly sharedMemory?: SharedMemoryOption;
   /**
    * Timer functions.
    * @default real, unref()'d timers

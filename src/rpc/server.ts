@@ -2,6 +2,8 @@
  * The JSON-RPC server (DESIGN.md §3–4): one endpoint, many connections, methods, notifications,
  * events (publish/broadcast/notify), limits, and a graceful close.
  */
+import { shmNative } from '../transport/shm/native.js';
+import { resolveSharedMemory, type SharedMemorySettings } from '../transport/shm/shm-options.js';
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { formatEndpoint } from '../endpoint/parse.js';
@@ -77,6 +79,8 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
   /** Metrics, diagnostics channels, logger. */
   private readonly observer: ServerObserver;
   private readonly vitals: ServerVitals;
+  /** Shared-memory side channel settings (undefined: `sharedMemory: false`). */
+  private readonly sharedMemory: SharedMemorySettings | undefined;
 
   constructor(options: ServerOptions = {}) {
     super();
@@ -85,11 +89,13 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
     this.info = { name: options.server?.name ?? options.app ?? 'sidewire', version: options.server?.version ?? VERSION };
     this.observer = createServerObserver(options);
     this.vitals = new ServerVitals({ closing: () => this.lifecycle.closing, connections: () => this.sockets.size, version: this.info.version, now: () => this.timers.now() });
+    this.sharedMemory = resolveSharedMemory(options.sharedMemory);
     this.reservedMethods = createReservedMethods({
       token: () => this.lifecycle.listener?.token,
       server: this.info,
       capabilities: () => this.capabilities(),
       timers: this.timers,
+      sharedMemory: this.sharedMemory,
     });
     this.reservedMethods.set('$/stats', () => this.vitals.stats(this.observer.metrics));
     this.durable = new DurableIngest({ timers: this.timers, table: this.table, report: (err, site) => this.report(err, site) });
@@ -260,6 +266,7 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
       maxMessageBytes: this.limits.maxMessageBytes,
       maxInFlight: this.limits.maxInFlight,
       requestTimeoutMs: this.limits.requestTimeoutMs,
+      sharedMemory: this.sharedMemory !== undefined && shmNative() !== null,
     };
   }
 

@@ -47,7 +47,9 @@ describe('client in binary mode', () => {
     t.server.method('fail', () => {
       throw new ResponseError(-32050, 'nope', { why: 'test' });
     });
-    const w = withSocket(t);
+    // Bytes on the socket are what this suite counts: the shared-memory side channel (which would
+    // carry large frames off the socket) is tested in test/shm/shared-memory.test.ts.
+    const w = withSocket(t, { sharedMemory: false });
     socket = w.socket;
     client = await connect(w.options);
   });

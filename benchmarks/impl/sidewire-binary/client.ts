@@ -7,7 +7,10 @@
  *
  * Backpressure: `notify()` queues into sidewire's coalescing writer, which flushes once per
  * event-loop turn. Every 256 KiB queued, the client yields one turn (so the batch is written) and
- * then waits for the socket's `drain` when its buffer is full, like the raw clients.
+ * then waits for the socket's `drain` when its buffer is full, like the raw clients. Blobs go
+ * through the shared-memory side channel when it is on (docs/shared-memory.md): there the socket
+ * never fills, so the client also waits while `client.bufferedBytes` (frames waiting for the
+ * server to release ring room) is over half the ring.
  *
  * sidewire itself is the compiled build when the orchestrator made one (../sidewire/load.ts).
  */
@@ -19,6 +22,8 @@ import { loadSidewire } from '../sidewire/load.js';
 
 /** Bytes queued between two yields to the event loop. */
 const YIELD_BYTES = 256 * 1024;
+/** `client.bufferedBytes` above which `blob()` waits: half of the default 16 MiB ring. */
+const BLOB_BUFFERED_BYTES = 8 * 1024 * 1024;
 
 class SidewireBinaryClient implements BenchClient {
   private readonly drain: DrainWaiter;
@@ -43,8 +48,13 @@ class SidewireBinaryClient implements BenchClient {
   }
 
   blob(bytes: Buffer): Promise<void> | undefined {
-    this.client.notify('blob', { d: bytes }); // >= 64 KiB: written at once, no coalescing copy
-    return this.drain.check();
+    this.client.notify('blob', { d: bytes }); // >= 64 KiB: written at once (or put in the shared ring), no coalescing copy
+    return this.drain.check() ?? (this.client.bufferedBytes > BLOB_BUFFERED_BYTES ? this.whileBuffered() : undefined);
+  }
+
+  /** Yields event-loop turns (the server's release frames arrive in them) until less is buffered. */
+  private async whileBuffered(): Promise<void> {
+    while (this.client.bufferedBytes > BLOB_BUFFERED_BYTES) await new Promise<void>((resolve) => setImmediate(resolve));
   }
 
   async sync(): Promise<ServerCounters> {

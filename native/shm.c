@@ -1,0 +1,135 @@
+/*
+ * sidewire's optional native helper for the shared-memory side channel (docs/shared-memory.md).
+ * Three functions, nothing else:
+ *   map(fd, bytes, writable) -> ArrayBuffer over mmap(fd) (MAP_SHARED); unmapped by unmap() or GC
+ *   unmap(arrayBuffer)       -> detaches it (every view becomes empty) and munmaps it now
+ *   alloc(bytes)             -> a Buffer of recycled memory: when the Buffer (and every view of it)
+ *                               is garbage collected, its block goes back to a small pool instead of
+ *                               to the allocator, so the next one is not fresh memory (no page faults)
+ * Everything else (files, the ring, the protocol) is TypeScript in src/shm/.
+ */
+#include <node_api.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#define CHECK(call)                                                   \
+  do {                                                                \
+    if ((call) != napi_ok) {                                          \
+      napi_throw_error(env, "ERR_NATIVE", "sidewire shm: " #call);    \
+      return NULL;                                                    \
+    }                                                                 \
+  } while (0)
+
+static void unmap_finalizer(napi_env env, void* data, void* hint) {
+  (void)env;
+  munmap(data, (size_t)(uintptr_t)hint);
+}
+
+static napi_value Map(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd = -1;
+  int64_t bytes = 0;
+  bool writable = false;
+  if (argc < 3 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || napi_get_value_int64(env, argv[1], &bytes) != napi_ok ||
+      napi_get_value_bool(env, argv[2], &writable) != napi_ok || fd < 0 || bytes <= 0) {
+    napi_throw_type_error(env, "ERR_INVALID_ARGUMENT", "map(fd, bytes, writable)");
+    return NULL;
+  }
+  void* p = mmap(NULL, (size_t)bytes, writable ? PROT_READ | PROT_WRITE : PROT_READ, MAP_SHARED, fd, 0);
+  if (p == MAP_FAILED) {
+    napi_throw_error(env, "ERR_SHM_MAP", strerror(errno));
+    return NULL;
+  }
+  napi_value ab;
+  if (napi_create_external_arraybuffer(env, p, (size_t)bytes, unmap_finalizer, (void*)(uintptr_t)bytes, &ab) != napi_ok) {
+    munmap(p, (size_t)bytes);
+    napi_throw_error(env, "ERR_SHM_MAP", "could not wrap the mapping in an ArrayBuffer");
+    return NULL;
+  }
+  return ab;
+}
+
+static napi_value Unmap(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  bool detached = true;
+  if (argc >= 1 && napi_is_detached_arraybuffer(env, argv[0], &detached) == napi_ok && !detached) {
+    CHECK(napi_detach_arraybuffer(env, argv[0])); /* runs unmap_finalizer once nothing else holds it */
+  }
+  return NULL;
+}
+
+/* The pool: free blocks of 2^k bytes, k in [MIN_SHIFT, MAX_SHIFT], at most POOL_CAP bytes in all. */
+#define MIN_SHIFT 16
+#define MAX_SHIFT 26
+#define POOL_CAP ((size_t)64 << 20)
+typedef struct block { struct block* next; } block;
+static block* free_blocks[MAX_SHIFT + 1];
+static size_t pooled_bytes = 0;
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void return_block(napi_env env, void* data, void* hint) {
+  (void)env;
+  int k = (int)(uintptr_t)hint;
+  size_t size = (size_t)1 << k;
+  pthread_mutex_lock(&pool_lock);
+  if (pooled_bytes + size <= POOL_CAP) {
+    block* b = (block*)data;
+    b->next = free_blocks[k];
+    free_blocks[k] = b;
+    pooled_bytes += size;
+    data = NULL;
+  }
+  pthread_mutex_unlock(&pool_lock);
+  free(data);
+}
+
+static napi_value Alloc(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int64_t bytes = 0;
+  if (argc < 1 || napi_get_value_int64(env, argv[0], &bytes) != napi_ok || bytes <= 0 || bytes > ((int64_t)1 << MAX_SHIFT)) {
+    napi_throw_range_error(env, "ERR_INVALID_ARGUMENT", "alloc(bytes): 1 to 64 MiB");
+    return NULL;
+  }
+  int k = MIN_SHIFT;
+  while (((int64_t)1 << k) < bytes) k++;
+  pthread_mutex_lock(&pool_lock);
+  block* b = free_blocks[k];
+  if (b != NULL) {
+    free_blocks[k] = b->next;
+    pooled_bytes -= (size_t)1 << k;
+  }
+  pthread_mutex_unlock(&pool_lock);
+  void* p = b != NULL ? (void*)b : malloc((size_t)1 << k);
+  if (p == NULL) {
+    napi_throw_error(env, "ERR_NATIVE", "out of memory");
+    return NULL;
+  }
+  napi_value out;
+  if (napi_create_external_buffer(env, (size_t)bytes, p, return_block, (void*)(uintptr_t)k, &out) != napi_ok) {
+    free(p);
+    napi_throw_error(env, "ERR_NATIVE", "could not create a Buffer");
+    return NULL;
+  }
+  return out;
+}
+
+NAPI_MODULE_INIT() {
+  napi_value fn;
+  if (napi_create_function(env, "map", NAPI_AUTO_LENGTH, Map, NULL, &fn) != napi_ok) return NULL;
+  napi_set_named_property(env, exports, "map", fn);
+  if (napi_create_function(env, "unmap", NAPI_AUTO_LENGTH, Unmap, NULL, &fn) != napi_ok) return NULL;
+  napi_set_named_property(env, exports, "unmap", fn);
+  if (napi_create_function(env, "alloc", NAPI_AUTO_LENGTH, Alloc, NULL, &fn) != napi_ok) return NULL;
+  napi_set_named_property(env, exports, "alloc", fn);
+  return exports;
+}

@@ -1,0 +1,170 @@
+/**
+ * One binary-mode connection's shared-memory side channel (docs/shared-memory.md): this side's
+ * ring for the frames it sends (offered in `$/hello`, used once the peer took it) and the peer's
+ * ring for the frames it receives. The stream and its writer call this; the rings themselves are
+ * in src/transport/shm.
+ */
+import { releaseFrame } from '../framing/control-frames.js';
+import { shmNative, shmUnavailable, type ShmNative } from '../transport/shm/native.js';
+import { IncomingRing, OutgoingRing, type RingOffer } from '../transport/shm/shared-ring.js';
+import type { SharedMemorySettings } from '../transport/shm/shm-options.js';
+
+/** What the server answers to a client's offer, as `shm` of the `$/hello` result. */
+export interface ShmHelloReply {
+  /** The server mapped the client's ring: the client may send indirect frames. */
+  readonly accepted: boolean;
+  /** Why not, when not accepted. */
+  readonly reason?: string;
+  /** The server's own ring for its large frames; used after the client's release frame of count 0. */
+  readonly ring?: RingOffer;
+}
+
+/** Where this side's ring stands: none, offered to the peer, or in use. */
+export type OutgoingRingState = 'off' | 'offered' | 'on';
+
+/** Where the side channel of a connection stands (tests and stats). */
+export interface ShmCounters {
+  readonly outgoing: OutgoingRingState;
+  /** The peer's ring is mapped. */
+  readonly incoming: boolean;
+  /** Frames this side sent through its ring. */
+  readonly sentViaRing: number;
+  /** Frames that waited for room in the ring (or behind a frame that did). */
+  readonly waitedForRoom: number;
+  /** Frames received through the peer's ring. */
+  readonly receivedViaRing: number;
+}
+
+export class SharedMemoryLink {
+  readonly minFrameBytes: number;
+  private readonly native: ShmNative;
+  private readonly ringBytes: number;
+  private out: OutgoingRing | undefined;
+  private incoming: IncomingRing | undefined;
+  private state: OutgoingRingState = 'off';
+  /** Indirect frames read since the last release frame was sent. */
+  private unreleased = 0;
+  private sentViaRing = 0;
+  private waitedForRoom = 0;
+  private receivedViaRing = 0;
+
+  private constructor(native: ShmNative, settings: SharedMemorySettings) {
+    this.native = native;
+    this.ringBytes = settings.ringBytes;
+    this.minFrameBytes = settings.minFrameBytes;
+  }
+
+  get counters(): ShmCounters {
+    const { state: outgoing, sentViaRing, waitedForRoom, receivedViaRing } = this;
+    return { outgoing, incoming: this.incoming !== undefined, sentViaRing, waitedForRoom, receivedViaRing };
+  }
+
+  /** A link, or a string saying why there can be none on this machine. */
+  static create(settings: SharedMemorySettings): SharedMemoryLink | string {
+    const native = shmNative();
+    return native === null ? (shmUnavailable() ?? 'unavailable') : new SharedMemoryLink(native, settings);
+  }
+
+  /** Makes this side's ring and returns the offer for the peer (undefined when the file could not be made). */
+  offer(): RingOffer | undefined {
+    if (this.out !== undefined) return this.out.offer;
+    try {
+      this.out = OutgoingRing.create(this.native, this.ringBytes);
+    } catch {
+      return undefined; // e.g. /dev/shm full: large frames simply go over the socket
+    }
+    this.state = 'offered';
+    return this.out.offer;
+  }
+
+  /** The peer took our ring (client: the hello reply said accepted). */
+  enableOutgoing(): void {
+    if (this.out !== undefined) this.state = 'on';
+  }
+
+  /** The peer refused our ring: let it go. */
+  dropOutgoing(): void {
+    this.out?.close();
+    this.out = undefined;
+    this.state = 'off';
+  }
+
+  /** Maps the peer's ring; a string says why not. */
+  openIncoming(offer: unknown): string | undefined {
+    if (this.incoming !== undefined) return 'the peer offered a ring twice';
+    const ring = IncomingRing.open(this.native, offer);
+    if (typeof ring === 'string') return ring;
+    this.incoming = ring;
+    return undefined;
+  }
+
+  /** Our ring is in use: large frames go through it. */
+  get active(): boolean {
+    return this.state === 'on';
+  }
+
+  /** Bytes of our ring's data area (0 without one). */
+  get capacity(): number {
+    return this.out?.capacity ?? 0;
+  }
+
+  /** A payload of `length` bytes can ever go through our ring (it is not bigger than the ring). */
+  fits(length: number): boolean {
+    return length <= this.capacity;
+  }
+
+  /**
+   * Copies a frame's payload (`parts`, `length` bytes) into our ring: its file offset, or -1 when
+   * the ring has no room now (or is not in use).
+   */
+  put(parts: readonly Buffer[], length: number): number {
+    if (this.state !== 'on') return -1;
+    const offset = this.out!.put(parts, length);
+    if (offset >= 0) this.sentViaRing++;
+    else if (this.out!.isClosed) this.state = 'off'; // could not be mapped: the socket carries everything
+    return offset;
+  }
+
+  /** A frame waits for room in the ring (counted). */
+  waited(): void {
+    this.waitedForRoom++;
+  }
+
+  /** An indirect frame arrived: its payload (a copy), or a string saying why it is invalid. */
+  read(offset: number, length: number): Buffer | string {
+    if (this.incoming === undefined) return 'indirect frame on a connection without a shared ring';
+    const payload = this.incoming.read(offset, length);
+    if (typeof payload !== 'string') {
+      this.unreleased++;
+      this.receivedViaRing++;
+    }
+    return payload;
+  }
+
+  /** The release frame to send for what was read since the last one, or undefined. */
+  takeRelease(): Buffer | undefined {
+    if (this.unreleased === 0) return undefined;
+    const frame = releaseFrame(this.unreleased);
+    this.unreleased = 0;
+    return frame;
+  }
+
+  /** The peer released `count` of our frames (0: it mapped our ring); a string says why that is wrong. */
+  released(count: number): string | undefined {
+    if (this.out === undefined) return 'release frame on a connection without a ring of ours';
+    if (count === 0) {
+      if (this.state === 'offered') this.state = 'on';
+      return undefined;
+    }
+    return this.out.release(count) ? undefined : `the peer released ${count} frames, but only ${this.out.outstanding} were sent through the ring`;
+  }
+
+  /** Unmaps both rings. Idempotent. */
+  close(): void {
+    this.out?.close();
+    this.out = undefined;
+    this.incoming?.close();
+    this.incoming = undefined;
+    this.state = 'off';
+  }
+}

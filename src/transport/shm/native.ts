@@ -1,0 +1,68 @@
+/**
+ * Loads sidewire's optional native helper (native/shm.c, built on install by
+ * scripts/build-native.mjs): shared mappings of a file and a pool of recycled Buffers, what the
+ * shared-memory side channel needs and Node.js cannot do. Absent (not built, not Linux, or
+ * `SIDEWIRE_SHM=0`): `shmNative()` is null and `shmUnavailable()` says why; nothing else changes.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface ShmNative {
+  /** An ArrayBuffer over `mmap(fd, bytes)` (shared); read-only unless `writable`. */
+  map(fd: number, bytes: number, writable: boolean): ArrayBuffer;
+  /** Detaches the ArrayBuffer from `map` (its views become empty) and unmaps it now. */
+  unmap(mapping: ArrayBuffer): void;
+  /** A Buffer of 1 byte to 64 MiB whose memory is recycled once it is garbage collected. */
+  alloc(bytes: number): Buffer;
+}
+
+/** Where scripts/build-native.mjs puts the helper, in the package root. */
+const BINARY = join('native', 'build', 'sidewire_shm.node');
+
+let loaded: ShmNative | null | undefined;
+let reason: string | undefined;
+
+/** The native helper, or null when it cannot be used here (see `shmUnavailable`). */
+export function shmNative(): ShmNative | null {
+  if (loaded !== undefined) return loaded;
+  loaded = null;
+  if (process.env['SIDEWIRE_SHM'] === '0') reason = 'disabled by SIDEWIRE_SHM=0';
+  else if (process.platform !== 'linux') reason = `the shared-memory side channel is Linux-only (this is ${process.platform})`;
+  else {
+    try {
+      loaded = createRequire(import.meta.url)(findBinary()) as ShmNative;
+    } catch (err) {
+      reason = `the native helper is not built (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); run \`node scripts/build-native.mjs\` in the sidewire package (needs a C compiler)`;
+    }
+  }
+  return loaded;
+}
+
+/** Why `shmNative()` is null, or undefined when it is available. */
+export function shmUnavailable(): string | undefined {
+  shmNative();
+  return reason;
+}
+
+/** The helper in the nearest directory above this module that has one (src/, dist/ or a copy of the build). */
+function findBinary(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let up = 0; up < 8; up++) {
+    if (existsSync(join(dir, BINARY))) return join(dir, BINARY);
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', BINARY); // the error names where it should be
+}
+
+/** Minimum and maximum sizes `alloc` takes from its pool; other sizes use Buffer.allocUnsafe. */
+const POOL_MIN = 64 * 1024;
+const POOL_MAX = 64 * 1024 * 1024;
+
+/** A Buffer of `bytes` for a received payload: recycled memory when the helper is there. */
+export function payloadBuffer(native: ShmNative | null, bytes: number): Buffer {
+  return native !== null && bytes >= POOL_MIN && bytes <= POOL_MAX ? native.alloc(bytes) : Buffer.allocUnsafe(bytes);
+}

@@ -1,0 +1,228 @@
+/**
+ * The ring files of the shared-memory side channel (docs/shared-memory.md). A sender makes its
+ * own ring: a file created exclusively (0600) in /dev/shm (or the temporary directory), unlinked
+ * at once — so no file is ever left behind, whatever happens to the process — and mapped. Its
+ * peer opens it through `/proc/<pid>/fd/<fd>` (possible only for the same user), checks that it
+ * is a regular file of the announced size owned by this user and that its first 16 bytes are the
+ * announced key, and maps it read-only. Both sides map a ring only when the first large frame
+ * needs it: a connection that sends none costs two open descriptors, no mapping (a mapping counts
+ * as external memory for the garbage collector).
+ *
+ * File layout: bytes 0-15 the key, 16-63 zero, then the data area (64 to the end).
+ */
+import { randomBytes } from 'node:crypto';
+import { closeSync, constants, fstatSync, ftruncateSync, openSync, readSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { payloadBuffer, type ShmNative } from './native.js';
+import { RingAllocator } from './ring-allocator.js';
+
+/** Where the data area starts in a ring file. */
+export const RING_DATA_OFFSET = 64;
+const KEY_BYTES = 16;
+/** Smallest and largest ring a peer may offer (and this side may be told to make). */
+export const MIN_RING_BYTES = 1024 * 1024;
+export const MAX_RING_BYTES = 1024 * 1024 * 1024;
+
+/** What a sender says of its ring in `$/hello`. */
+export interface RingOffer {
+  /** `/proc/<pid>/fd/<fd>` of the sender. */
+  readonly path: string;
+  /** Size of the file in bytes. */
+  readonly bytes: number;
+  /** 32 hex digits: the file's first 16 bytes. */
+  readonly key: string;
+}
+
+/** A sender's own ring: reserve a region, copy a payload into it, hand its offset to the peer. */
+export class OutgoingRing {
+  readonly offer: RingOffer;
+  private readonly allocator: RingAllocator;
+  private readonly mapped: LazyMapping;
+
+  private constructor(native: ShmNative, fd: number, offer: RingOffer) {
+    this.mapped = new LazyMapping(native, fd, offer.bytes, true);
+    this.offer = offer;
+    this.allocator = new RingAllocator(offer.bytes - RING_DATA_OFFSET);
+  }
+
+  /** Makes a ring of `bytes` bytes. @throws Error (a system error) when the file cannot be made or mapped */
+  static create(native: ShmNative, bytes: number): OutgoingRing {
+    const path = join(ringDirectory(), `sidewire-ring-${process.pid}-${randomBytes(8).toString('hex')}`);
+    const fd = openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    try {
+      unlinkSync(path); // ours: created exclusively just now; the open descriptor keeps it
+      ftruncateSync(fd, bytes);
+      const key = randomBytes(KEY_BYTES);
+      writeSync(fd, key, 0, KEY_BYTES, 0);
+      return new OutgoingRing(native, fd, { path: `/proc/${process.pid}/fd/${fd}`, bytes, key: key.toString('hex') });
+    } catch (err) {
+      closeSync(fd);
+      throw err;
+    }
+  }
+
+  /** Bytes of the data area: the largest payload the ring can take. */
+  get capacity(): number {
+    return this.allocator.capacity;
+  }
+
+  /** Regions the peer has not released yet. */
+  get outstanding(): number {
+    return this.allocator.outstanding;
+  }
+
+  /**
+   * Copies `parts` (`length` bytes in all) into a new region and returns its file offset, or -1
+   * when the ring has no room (or is closed): then send the frame over the socket.
+   */
+  put(parts: readonly Buffer[], length: number): number {
+    const view = this.mapped.view();
+    if (view === null) return -1;
+    const offset = this.allocator.reserve(length);
+    if (offset < 0) return -1;
+    let at = RING_DATA_OFFSET + offset;
+    for (const part of parts) at += part.copy(view, at);
+    return RING_DATA_OFFSET + offset;
+  }
+
+  /** The peer released its `count` oldest regions. False when it released more than it had. */
+  release(count: number): boolean {
+    return this.allocator.release(count);
+  }
+
+  /** Closed, or the file could not be mapped: nothing more goes through this ring. */
+  get isClosed(): boolean {
+    return this.mapped.isClosed;
+  }
+
+  /** Unmaps and closes the file (the kernel frees it once the peer closed it too). Idempotent. */
+  close(): void {
+    this.mapped.close();
+  }
+}
+
+/** A peer's ring, mapped read-only: payloads are copied out of it. */
+export class IncomingRing {
+  private readonly native: ShmNative;
+  private readonly mapped: LazyMapping;
+  readonly bytes: number;
+
+  private constructor(native: ShmNative, fd: number, bytes: number) {
+    this.native = native;
+    this.mapped = new LazyMapping(native, fd, bytes, false);
+    this.bytes = bytes;
+  }
+
+  /** Opens and checks the ring a peer offered; a string says why it was refused. */
+  static open(native: ShmNative, offer: unknown): IncomingRing | string {
+    const problem = offerProblem(offer);
+    if (problem !== undefined) return problem;
+    const { path, bytes, key } = offer as RingOffer;
+    let fd: number;
+    try {
+      fd = openSync(path, constants.O_RDONLY);
+    } catch (err) {
+      return `cannot open the ring ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)} (another user, or another pid namespace?)`;
+    }
+    try {
+      const st = fstatSync(fd);
+      const uid = process.getuid?.();
+      if (!st.isFile() || st.size !== bytes) return `the ring ${path} is not a file of ${bytes} bytes`;
+      if (uid !== undefined && st.uid !== uid) return `the ring ${path} belongs to uid ${st.uid}, not to this user`;
+      const head = Buffer.alloc(KEY_BYTES);
+      if (readSync(fd, head, 0, KEY_BYTES, 0) !== KEY_BYTES || head.toString('hex') !== key) {
+        return `the ring ${path} does not start with the announced key (not the peer's file)`;
+      }
+      const ring = new IncomingRing(native, fd, bytes);
+      fd = -1;
+      return ring;
+    } catch (err) {
+      return `cannot read the ring ${path}: ${err instanceof Error ? err.message : String(err)}`;
+    } finally {
+      if (fd >= 0) closeSync(fd);
+    }
+  }
+
+  /** A copy of the payload at `[offset, offset + length)`, or a string saying why that region is not in the ring. */
+  read(offset: number, length: number): Buffer | string {
+    if (offset < RING_DATA_OFFSET || length === 0 || offset + length > this.bytes) {
+      return `indirect frame [${offset}, ${offset + length}) is outside the ring's data area [${RING_DATA_OFFSET}, ${this.bytes})`;
+    }
+    const view = this.mapped.view();
+    if (view === null) return 'the ring is closed';
+    const out = payloadBuffer(this.native, length);
+    view.copy(out, 0, offset, offset + length);
+    return out;
+  }
+
+  /** Unmaps and closes. Idempotent. */
+  close(): void {
+    this.mapped.close();
+  }
+}
+
+/** An open ring file, mapped on first use; `close()` unmaps it and closes the descriptor. */
+class LazyMapping {
+  private mapping: ArrayBuffer | null = null;
+  private buffer: Buffer | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly native: ShmNative,
+    private readonly fd: number,
+    private readonly bytes: number,
+    private readonly writable: boolean,
+  ) {}
+
+  /** True once closed (or when it could not be mapped). */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** The mapped file, or null once closed; a file that cannot be mapped (e.g. ENOMEM) is closed. */
+  view(): Buffer | null {
+    if (this.closed) return null;
+    if (this.buffer === null) {
+      try {
+        this.mapping = this.native.map(this.fd, this.bytes, this.writable);
+      } catch {
+        this.close();
+        return null;
+      }
+      this.buffer = Buffer.from(this.mapping);
+    }
+    return this.buffer;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.mapping !== null) this.native.unmap(this.mapping);
+    this.mapping = this.buffer = null;
+    closeSync(this.fd);
+  }
+}
+
+/** Why `offer` is not a ring offer, or undefined. */
+export function offerProblem(offer: unknown): string | undefined {
+  if (typeof offer !== 'object' || offer === null) return 'the ring offer must be an object { path, bytes, key }';
+  const o = offer as Record<string, unknown>;
+  if (typeof o['path'] !== 'string' || !/^\/proc\/\d+\/fd\/\d+$/.test(o['path'])) return 'the ring offer\'s "path" must be /proc/<pid>/fd/<fd>';
+  const bytes = o['bytes'];
+  if (typeof bytes !== 'number' || !Number.isInteger(bytes) || bytes < MIN_RING_BYTES || bytes > MAX_RING_BYTES) {
+    return `the ring offer's "bytes" must be an integer from ${MIN_RING_BYTES} to ${MAX_RING_BYTES}`;
+  }
+  if (typeof o['key'] !== 'string' || !/^[0-9a-f]{32}$/.test(o['key'])) return 'the ring offer\'s "key" must be 32 lowercase hex digits';
+  return undefined;
+}
+
+/** /dev/shm when it is a directory (tmpfs on Linux), else the temporary directory. */
+function ringDirectory(): string {
+  try {
+    if (statSync('/dev/shm').isDirectory()) return '/dev/shm';
+  } catch {
+    // no /dev/shm (some containers): fall through
+  }
+  return tmpdir();
+}
