@@ -4,12 +4,15 @@
  *
  *   node --import tsx benchmarks/impl/sidewire-binary/compare.ts [--quick] [--runs N]
  *        [--impls sidewire-binary,sidewire-binary:src,raw-lp,zeromq,sidewire]
- *        [--scenarios oneway,inflight,bulk] [--max-load 2] [--prof DIR] [--pin]
+ *        [--scenarios oneway,inflight,bulk] [--max-load 2] [--prof DIR] [--pin] [--base DIR]
  *
  * sidewire is measured as it ships: compiled by `tsc` into benchmarks/.build (../sidewire/build.ts)
  * and loaded from there by the children. An implementation id with the suffix `:src` runs the
  * TypeScript sources through tsx instead (what the numbers looked like before, and what a
- * developer running the sources sees); `sidewire` is sidewire's JSON mode, for the JSON-vs-binary
+ * developer running the sources sees); the suffix `:base` runs the compiled build in `--base DIR`
+ * instead, for an A/B of two revisions in one run (`git worktree add /tmp/swb REV && cd /tmp/swb
+ * && npm ci && npx tsc -p tsconfig.json --outDir /tmp/swb-build`, then `--base /tmp/swb-build
+ * --impls sidewire-binary,sidewire-binary:base`); `sidewire` is sidewire's JSON mode, for the JSON-vs-binary
  * question. The raw baselines and zeromq's wrapper are TypeScript run through tsx either way (they
  * create almost no closures, so tsx's `keepNames` wrappers cost them next to nothing).
  *
@@ -51,11 +54,11 @@ function option(argv: readonly string[], name: string, fallback: string): string
   return argv.includes(`--${name}`) ? argValue(argv, name) : fallback;
 }
 
-/** `sidewire-binary:src` → directory `sidewire-binary`, run from the sources. */
-function parseImpl(spec: string): { dir: string; fromSource: boolean } {
+/** `sidewire-binary:src` → directory `sidewire-binary`, run from the sources; `:base` → from the `--base` build. */
+function parseImpl(spec: string): { dir: string; fromSource: boolean; fromBase: boolean } {
   const [dir = '', suffix] = spec.split(':');
-  if (!/^[a-z0-9-]+$/.test(dir) || (suffix !== undefined && suffix !== 'src')) throw new Error(`bad implementation id ${spec}`);
-  return { dir, fromSource: suffix === 'src' };
+  if (!/^[a-z0-9-]+$/.test(dir) || (suffix !== undefined && suffix !== 'src' && suffix !== 'base')) throw new Error(`bad implementation id ${spec}`);
+  return { dir, fromSource: suffix === 'src', fromBase: suffix === 'base' };
 }
 
 function implModule(spec: string, file: 'server' | 'client'): Promise<unknown> {
@@ -104,6 +107,8 @@ interface MeasureOptions {
   readonly params: ScenarioParams;
   /** sidewire's build directory (undefined: run from the sources through tsx). */
   readonly build: string | undefined;
+  /** The `--base` build directory, for `:base` implementations. */
+  readonly baseBuild: string | undefined;
   /** Profile files to write (server, client), or undefined. */
   readonly prof?: { readonly server: string; readonly client: string };
   /** Pin the client to CPU 0 and the server to CPU 1. */
@@ -111,7 +116,8 @@ interface MeasureOptions {
 }
 
 async function measure(options: MeasureOptions): Promise<Record<string, number>> {
-  const { impl, scenario, params, build, prof, pin } = options;
+  const { impl, scenario, params, prof, pin } = options;
+  const build = parseImpl(impl).fromBase ? options.baseBuild : options.build;
   const dir = mkdtempSync(join(tmpdir(), 'swbb-'));
   const socketPath = join(dir, 's.sock');
   const children: ChildHandle[] = [];
@@ -174,6 +180,8 @@ async function orchestrate(argv: readonly string[]): Promise<void> {
   const pin = argv.includes('--pin') && canPin();
   if (profDir !== undefined) mkdirSync(profDir, { recursive: true });
   impls.forEach(parseImpl);
+  const baseBuild = argv.includes('--base') ? argValue(argv, 'base') : undefined;
+  if (impls.some((i) => parseImpl(i).fromBase) && baseBuild === undefined) throw new Error('a :base implementation needs --base DIR (a tsc build of the other revision)');
   const build = impls.some((i) => !parseImpl(i).fromSource && i.startsWith('sidewire')) ? buildSidewire() : undefined;
   console.log(`sidewire binary mode vs peers: ${runs} run(s)${quick ? ', quick counts' : ''}, Node ${process.version}; sidewire from ${build ?? 'src (tsx)'} unless :src${pin ? '; pinned' : ''}`);
   for (const id of scenarios) {
@@ -191,7 +199,7 @@ async function orchestrate(argv: readonly string[]): Promise<void> {
         const name = `${id}-${impl.replace(':', '-')}-${run}`;
         const prof = profDir === undefined ? undefined : { server: join(profDir, `${name}-server.cpuprofile`), client: join(profDir, `${name}-client.cpuprofile`) };
         try {
-          const m = await measure({ impl, scenario: id, params, build, pin, ...(prof ? { prof } : {}) });
+          const m = await measure({ impl, scenario: id, params, build, baseBuild, pin, ...(prof ? { prof } : {}) });
           const row = rows.get(impl)!;
           const ops = (m['messages'] ?? params.count) + params.warmup; // CPU time covers the warm-up too
           row.values.push(m[metric] as number);
