@@ -1,8 +1,10 @@
 /*
  * sidewire's optional native helper for the shared-memory side channel (docs/shared-memory.md).
- * Three functions, nothing else:
- *   map(fd, bytes, writable) -> ArrayBuffer over mmap(fd) (MAP_SHARED); unmapped by unmap() or GC
- *   unmap(arrayBuffer)       -> detaches it (every view becomes empty) and munmaps it now
+ * Four functions, nothing else:
+ *   map(fd, bytes, writable) -> a handle of mmap(fd) (MAP_SHARED); the descriptor may be closed after
+ *   view(handle)             -> the ArrayBuffer over it (made once, on first use)
+ *   unmap(handle)            -> detaches that ArrayBuffer (every view becomes empty) and munmaps now;
+ *                               otherwise it is unmapped once the handle and the ArrayBuffer are collected
  *   alloc(bytes)             -> a Buffer of recycled memory: when the Buffer (and every view of it)
  *                               is garbage collected, its block goes back to a small pool instead of
  *                               to the allocator, so the next one is not fresh memory (no page faults)
@@ -24,9 +26,46 @@
     }                                                                 \
   } while (0)
 
-static void unmap_finalizer(napi_env env, void* data, void* hint) {
+/*
+ * A mapping is an external handle (so the file descriptor can be closed right after mmap, and no
+ * memory is reported to the garbage collector until an ArrayBuffer is made of it) with two
+ * references: the handle and the ArrayBuffer from view(). It is unmapped when both are gone, or
+ * at once by unmap(), which first detaches the ArrayBuffer so no JavaScript can reach it again.
+ */
+typedef struct {
+  void* ptr;
+  size_t len;
+  int refs;
+  napi_ref view; /* weak reference to the ArrayBuffer from view(), or NULL */
+} mapping;
+
+static void drop_ref(mapping* m) {
+  if (--m->refs > 0) return;
+  if (m->ptr != NULL) munmap(m->ptr, m->len);
+  free(m);
+}
+
+static void handle_finalizer(napi_env env, void* data, void* hint) {
+  (void)hint;
+  mapping* m = (mapping*)data;
+  if (m->view != NULL) napi_delete_reference(env, m->view);
+  m->view = NULL;
+  drop_ref(m);
+}
+
+static void view_finalizer(napi_env env, void* data, void* hint) {
   (void)env;
-  munmap(data, (size_t)(uintptr_t)hint);
+  (void)data;
+  drop_ref((mapping*)hint);
+}
+
+static mapping* get_mapping(napi_env env, napi_value handle) {
+  void* data = NULL;
+  if (napi_get_value_external(env, handle, &data) != napi_ok || data == NULL) {
+    napi_throw_type_error(env, "ERR_INVALID_ARGUMENT", "not a mapping handle");
+    return NULL;
+  }
+  return (mapping*)data;
 }
 
 static napi_value Map(napi_env env, napi_callback_info info) {
@@ -46,12 +85,49 @@ static napi_value Map(napi_env env, napi_callback_info info) {
     napi_throw_error(env, "ERR_SHM_MAP", strerror(errno));
     return NULL;
   }
-  napi_value ab;
-  if (napi_create_external_arraybuffer(env, p, (size_t)bytes, unmap_finalizer, (void*)(uintptr_t)bytes, &ab) != napi_ok) {
+  mapping* m = (mapping*)calloc(1, sizeof(mapping));
+  if (m == NULL) {
     munmap(p, (size_t)bytes);
+    napi_throw_error(env, "ERR_NATIVE", "out of memory");
+    return NULL;
+  }
+  m->ptr = p;
+  m->len = (size_t)bytes;
+  m->refs = 1;
+  napi_value handle;
+  if (napi_create_external(env, m, handle_finalizer, NULL, &handle) != napi_ok) {
+    munmap(p, (size_t)bytes);
+    free(m);
+    napi_throw_error(env, "ERR_SHM_MAP", "could not wrap the mapping");
+    return NULL;
+  }
+  return handle;
+}
+
+static napi_value View(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  mapping* m = argc < 1 ? NULL : get_mapping(env, argv[0]);
+  if (m == NULL) return NULL;
+  if (m->ptr == NULL) {
+    napi_throw_error(env, "ERR_SHM_MAP", "the mapping was unmapped");
+    return NULL;
+  }
+  if (m->view != NULL) {
+    napi_value existing = NULL;
+    if (napi_get_reference_value(env, m->view, &existing) == napi_ok && existing != NULL) return existing;
+    napi_delete_reference(env, m->view);
+    m->view = NULL;
+  }
+  napi_value ab;
+  m->refs++;
+  if (napi_create_external_arraybuffer(env, m->ptr, m->len, view_finalizer, m, &ab) != napi_ok) {
+    m->refs--;
     napi_throw_error(env, "ERR_SHM_MAP", "could not wrap the mapping in an ArrayBuffer");
     return NULL;
   }
+  CHECK(napi_create_reference(env, ab, 0, &m->view));
   return ab;
 }
 
@@ -59,10 +135,18 @@ static napi_value Unmap(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  bool detached = true;
-  if (argc >= 1 && napi_is_detached_arraybuffer(env, argv[0], &detached) == napi_ok && !detached) {
-    CHECK(napi_detach_arraybuffer(env, argv[0])); /* runs unmap_finalizer once nothing else holds it */
+  mapping* m = argc < 1 ? NULL : get_mapping(env, argv[0]);
+  if (m == NULL || m->ptr == NULL) return NULL;
+  if (m->view != NULL) {
+    napi_value ab = NULL;
+    bool detached = true;
+    if (napi_get_reference_value(env, m->view, &ab) == napi_ok && ab != NULL && napi_is_detached_arraybuffer(env, ab, &detached) == napi_ok &&
+        !detached) {
+      CHECK(napi_detach_arraybuffer(env, ab)); /* every view of it is now empty */
+    }
   }
+  munmap(m->ptr, m->len);
+  m->ptr = NULL; /* the references still release the struct; nothing unmaps twice */
   return NULL;
 }
 
@@ -127,6 +211,8 @@ NAPI_MODULE_INIT() {
   napi_value fn;
   if (napi_create_function(env, "map", NAPI_AUTO_LENGTH, Map, NULL, &fn) != napi_ok) return NULL;
   napi_set_named_property(env, exports, "map", fn);
+  if (napi_create_function(env, "view", NAPI_AUTO_LENGTH, View, NULL, &fn) != napi_ok) return NULL;
+  napi_set_named_property(env, exports, "view", fn);
   if (napi_create_function(env, "unmap", NAPI_AUTO_LENGTH, Unmap, NULL, &fn) != napi_ok) return NULL;
   napi_set_named_property(env, exports, "unmap", fn);
   if (napi_create_function(env, "alloc", NAPI_AUTO_LENGTH, Alloc, NULL, &fn) != napi_ok) return NULL;

@@ -77,9 +77,11 @@ export class SharedMemoryLink {
     return this.out.offer;
   }
 
-  /** The peer took our ring (client: the hello reply said accepted). */
+  /** The peer took our ring (client: the hello reply said accepted): in use, and our descriptor closed. */
   enableOutgoing(): void {
-    if (this.out !== undefined) this.state = 'on';
+    if (this.out === undefined) return;
+    this.out.peerMapped();
+    this.state = 'on';
   }
 
   /** The peer refused our ring: let it go. */
@@ -153,7 +155,7 @@ export class SharedMemoryLink {
   released(count: number): string | undefined {
     if (this.out === undefined) return 'release frame on a connection without a ring of ours';
     if (count === 0) {
-      if (this.state === 'offered') this.state = 'on';
+      if (this.state === 'offered') this.enableOutgoing();
       return undefined;
     }
     return this.out.release(count) ? undefined : `the peer released ${count} frames, but only ${this.out.outstanding} were sent through the ring`;

@@ -15,7 +15,10 @@
  *
  * With a shared-memory side channel in use (`shm`, docs/shared-memory.md), a frame of at least
  * `shm.minFrameBytes` has its payload copied into the ring and a 12-byte indirect frame takes its
- * place in the batch (written at once); when the ring has no room the frame goes as above.
+ * place in the batch (written at once). When the ring has no room, frames wait in order (every
+ * frame after them too) until the peer releases some; waiting frames count in `bufferedBytes` but
+ * not in the pressure that pauses reading (releases arrive by reading); more than a ring's worth
+ * waiting, and `end()`, write them over the socket as above.
  */
 import type { Socket } from 'node:net';
 import { INDIRECT_FRAME_BYTES, writeIndirectFrame } from '../framing/control-frames.js';

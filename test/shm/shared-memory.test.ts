@@ -8,11 +8,12 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, ftruncateSync, openSync, readdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, readdirSync, readlinkSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { connect, createClient } from '../../src/rpc/client.js';
 import type { ClientOptions } from '../../src/rpc/client-options.js';
-import { shmUnavailable } from '../../src/transport/shm/native.js';
+import { shmNative, shmUnavailable } from '../../src/transport/shm/native.js';
+import { OutgoingRing } from '../../src/transport/shm/shared-ring.js';
 import { BinaryRawClient } from '../rpc/binary-raw-client.js';
 import { startServer, waitFor, type TestServer } from '../rpc/rpc-harness.js';
 
@@ -26,6 +27,19 @@ it('the native helper is available on Linux unless turned off', { skip: process.
 
 function sha(b: Uint8Array): string {
   return createHash('sha256').update(b).digest('hex');
+}
+
+/** Open descriptors of this process (client and server both live here) that are ring files. */
+function ringDescriptors(): number {
+  let n = 0;
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`).includes('sidewire-ring-')) n++;
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return n;
 }
 
 function ringFilesOfThisProcess(): string[] {
@@ -159,14 +173,29 @@ describe('shared-memory side channel', { skip: !available && 'native helper not 
     assert.throws(() => createClient(options({ sharedMemory: 'yes' as never })), { code: 'ERR_INVALID_ARGUMENT' });
   });
 
-  it('the ring file is 0600, owned by this user, and never left in /dev/shm', async () => {
-    const client = await connect(options());
+  it('a ring file is 0600, owned by this user, and never left in /dev/shm', () => {
+    const ring = OutgoingRing.create(shmNative()!, MiB);
     try {
-      const path = (client.serverInfo?.shm?.ring as { path: string }).path;
-      const st = statSync(path); // the server's ring, through /proc/<pid>/fd/<fd>
+      const st = statSync(ring.offer.path); // through /proc/<pid>/fd/<fd>, while the descriptor is open
       assert.equal(st.mode & 0o777, 0o600);
       assert.equal(st.uid, process.getuid!());
+      assert.equal(st.size, MiB);
       assert.deepEqual(ringFilesOfThisProcess(), [], 'unlinked as soon as it was opened');
+    } finally {
+      ring.close();
+    }
+  });
+
+  it('after the handshake no ring holds a file descriptor, in the client or the server', async () => {
+    const before = ringDescriptors();
+    const client = await connect(options());
+    try {
+      await waitFor(() => client.sharedMemory?.incoming === true);
+      const d = randomBytes(MiB);
+      assert.ok(((await client.call('echo', { d })) as { d: Buffer }).d.equals(d));
+      assert.equal(client.sharedMemory?.sentViaRing, 1);
+      assert.equal(client.sharedMemory?.receivedViaRing, 1);
+      await waitFor(() => ringDescriptors() === before, 2000, 'ring descriptors closed');
     } finally {
       await client.close();
     }

@@ -9,11 +9,18 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** An opaque handle of a mapping (native/shm.c). */
+export interface MappingHandle {
+  readonly __mapping: never;
+}
+
 export interface ShmNative {
-  /** An ArrayBuffer over `mmap(fd, bytes)` (shared); read-only unless `writable`. */
-  map(fd: number, bytes: number, writable: boolean): ArrayBuffer;
-  /** Detaches the ArrayBuffer from `map` (its views become empty) and unmaps it now. */
-  unmap(mapping: ArrayBuffer): void;
+  /** `mmap(fd, bytes)` (shared), read-only unless `writable`; the descriptor may be closed afterwards. @throws Error ERR_SHM_MAP */
+  map(fd: number, bytes: number, writable: boolean): MappingHandle;
+  /** The ArrayBuffer over a mapping (made on the first call; reported to the GC as external memory from then on). */
+  view(mapping: MappingHandle): ArrayBuffer;
+  /** Detaches the mapping's ArrayBuffer (its views become empty) and unmaps it now. */
+  unmap(mapping: MappingHandle): void;
   /** A Buffer of 1 byte to 64 MiB whose memory is recycled once it is garbage collected. */
   alloc(bytes: number): Buffer;
 }

@@ -4,9 +4,10 @@
  * at once — so no file is ever left behind, whatever happens to the process — and mapped. Its
  * peer opens it through `/proc/<pid>/fd/<fd>` (possible only for the same user), checks that it
  * is a regular file of the announced size owned by this user and that its first 16 bytes are the
- * announced key, and maps it read-only. Both sides map a ring only when the first large frame
- * needs it: a connection that sends none costs two open descriptors, no mapping (a mapping counts
- * as external memory for the garbage collector).
+ * announced key, maps it read-only and closes its descriptor. The sender closes its own once the
+ * peer said it mapped the ring: after the handshake no ring holds a file descriptor. A mapping is
+ * address space only until the first large frame; only then is it an ArrayBuffer (which the
+ * garbage collector counts as external memory).
  *
  * File layout: bytes 0-15 the key, 16-63 zero, then the data area (64 to the end).
  */
@@ -14,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, constants, fstatSync, ftruncateSync, openSync, readSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { payloadBuffer, type ShmNative } from './native.js';
+import { payloadBuffer, type MappingHandle, type ShmNative } from './native.js';
 import { RingAllocator } from './ring-allocator.js';
 
 /** Where the data area starts in a ring file. */
@@ -38,10 +39,13 @@ export interface RingOffer {
 export class OutgoingRing {
   readonly offer: RingOffer;
   private readonly allocator: RingAllocator;
-  private readonly mapped: LazyMapping;
+  private readonly mapped: LazyView;
+  /** Open until the peer mapped the file (it opens it through `/proc/<pid>/fd/<fd>`). */
+  private fd: number;
 
-  private constructor(native: ShmNative, fd: number, offer: RingOffer) {
-    this.mapped = new LazyMapping(native, fd, offer.bytes, true);
+  private constructor(mapped: LazyView, fd: number, offer: RingOffer) {
+    this.mapped = mapped;
+    this.fd = fd;
     this.offer = offer;
     this.allocator = new RingAllocator(offer.bytes - RING_DATA_OFFSET);
   }
@@ -55,7 +59,8 @@ export class OutgoingRing {
       ftruncateSync(fd, bytes);
       const key = randomBytes(KEY_BYTES);
       writeSync(fd, key, 0, KEY_BYTES, 0);
-      return new OutgoingRing(native, fd, { path: `/proc/${process.pid}/fd/${fd}`, bytes, key: key.toString('hex') });
+      const mapped = new LazyView(native, native.map(fd, bytes, true));
+      return new OutgoingRing(mapped, fd, { path: `/proc/${process.pid}/fd/${fd}`, bytes, key: key.toString('hex') });
     } catch (err) {
       closeSync(fd);
       throw err;
@@ -91,13 +96,21 @@ export class OutgoingRing {
     return this.allocator.release(count);
   }
 
-  /** Closed, or the file could not be mapped: nothing more goes through this ring. */
+  /** Closed, or the mapping could not be used: nothing more goes through this ring. */
   get isClosed(): boolean {
     return this.mapped.isClosed;
   }
 
-  /** Unmaps and closes the file (the kernel frees it once the peer closed it too). Idempotent. */
+  /** The peer has mapped the file: our descriptor is no longer needed (the mappings keep the file). */
+  peerMapped(): void {
+    if (this.fd < 0) return;
+    closeSync(this.fd);
+    this.fd = -1;
+  }
+
+  /** Unmaps (the kernel frees the file once the peer unmapped it too). Idempotent. */
   close(): void {
+    this.peerMapped();
     this.mapped.close();
   }
 }
@@ -105,12 +118,12 @@ export class OutgoingRing {
 /** A peer's ring, mapped read-only: payloads are copied out of it. */
 export class IncomingRing {
   private readonly native: ShmNative;
-  private readonly mapped: LazyMapping;
+  private readonly mapped: LazyView;
   readonly bytes: number;
 
-  private constructor(native: ShmNative, fd: number, bytes: number) {
+  private constructor(native: ShmNative, mapped: LazyView, bytes: number) {
     this.native = native;
-    this.mapped = new LazyMapping(native, fd, bytes, false);
+    this.mapped = mapped;
     this.bytes = bytes;
   }
 
@@ -134,13 +147,11 @@ export class IncomingRing {
       if (readSync(fd, head, 0, KEY_BYTES, 0) !== KEY_BYTES || head.toString('hex') !== key) {
         return `the ring ${path} does not start with the announced key (not the peer's file)`;
       }
-      const ring = new IncomingRing(native, fd, bytes);
-      fd = -1;
-      return ring;
+      return new IncomingRing(native, new LazyView(native, native.map(fd, bytes, false)), bytes);
     } catch (err) {
-      return `cannot read the ring ${path}: ${err instanceof Error ? err.message : String(err)}`;
+      return `cannot map the ring ${path}: ${err instanceof Error ? err.message : String(err)}`;
     } finally {
-      if (fd >= 0) closeSync(fd);
+      closeSync(fd); // the mapping keeps the file
     }
   }
 
@@ -162,35 +173,31 @@ export class IncomingRing {
   }
 }
 
-/** An open ring file, mapped on first use; `close()` unmaps it and closes the descriptor. */
-class LazyMapping {
-  private mapping: ArrayBuffer | null = null;
+/** A mapping whose ArrayBuffer is made on first use; `close()` unmaps it. */
+class LazyView {
   private buffer: Buffer | null = null;
   private closed = false;
 
   constructor(
     private readonly native: ShmNative,
-    private readonly fd: number,
-    private readonly bytes: number,
-    private readonly writable: boolean,
+    private readonly handle: MappingHandle,
   ) {}
 
-  /** True once closed (or when it could not be mapped). */
+  /** True once closed (or when the mapping could not be wrapped). */
   get isClosed(): boolean {
     return this.closed;
   }
 
-  /** The mapped file, or null once closed; a file that cannot be mapped (e.g. ENOMEM) is closed. */
+  /** The mapped file, or null once closed. */
   view(): Buffer | null {
     if (this.closed) return null;
     if (this.buffer === null) {
       try {
-        this.mapping = this.native.map(this.fd, this.bytes, this.writable);
+        this.buffer = Buffer.from(this.native.view(this.handle));
       } catch {
         this.close();
         return null;
       }
-      this.buffer = Buffer.from(this.mapping);
     }
     return this.buffer;
   }
@@ -198,9 +205,8 @@ class LazyMapping {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.mapping !== null) this.native.unmap(this.mapping);
-    this.mapping = this.buffer = null;
-    closeSync(this.fd);
+    this.buffer = null;
+    this.native.unmap(this.handle);
   }
 }
 
