@@ -238,7 +238,7 @@ export class BinaryStream extends SocketMessageStream implements MessageStream {
         this.destroy(err instanceof Error ? err : new Error(String(err)));
       }
       const release = this.shm?.takeRelease();
-      if (release !== undefined) this.writer.writeControl(release);
+      if (release !== undefined) this.writer.writeControl(release, true);
     };
     const initial = this.options.initial;
     if (initial !== undefined && initial.length > 0) guarded(initial);

@@ -164,11 +164,12 @@ export class BinaryWriter extends BatchWriter {
     return 'queued';
   }
 
-  /** Batches a control frame of the side channel (a release), written at the end of the turn. */
-  writeControl(frame: Buffer): void {
+  /** Batches a control frame of the side channel (a release), written at the end of the turn or, with `now`, at once. */
+  writeControl(frame: Buffer, now = false): void {
     if (!this.canWrite()) return;
     this.batch(frame);
-    this.schedule();
+    if (now) this.flush();
+    else this.schedule();
   }
 
   /** Copies small `bytes` into the batch. */

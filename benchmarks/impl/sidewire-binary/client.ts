@@ -10,7 +10,7 @@
  * then waits for the socket's `drain` when its buffer is full, like the raw clients. Blobs go
  * through the shared-memory side channel when it is on (docs/shared-memory.md): there the socket
  * never fills, so the client also waits while `client.bufferedBytes` (frames waiting for the
- * server to release ring room) is over half the ring.
+ * server to release ring room) is over half the ring, until the release frames bring it down.
  *
  * sidewire itself is the compiled build when the orchestrator made one (../sidewire/load.ts).
  */
@@ -32,7 +32,7 @@ class SidewireBinaryClient implements BenchClient {
 
   constructor(
     private readonly client: Client,
-    socket: Socket,
+    private readonly socket: Socket,
   ) {
     this.drain = new DrainWaiter(socket);
   }
@@ -52,9 +52,26 @@ class SidewireBinaryClient implements BenchClient {
     return this.drain.check() ?? (this.client.bufferedBytes > BLOB_BUFFERED_BYTES ? this.whileBuffered() : undefined);
   }
 
-  /** Yields event-loop turns (the server's release frames arrive in them) until less is buffered. */
-  private async whileBuffered(): Promise<void> {
-    while (this.client.bufferedBytes > BLOB_BUFFERED_BYTES) await new Promise<void>((resolve) => setImmediate(resolve));
+  /**
+   * Waits until less is buffered: the server's release frames arrive as socket data, and the
+   * client handles them before this listener (registered later) runs. No polling: a client that
+   * spun on setImmediate here burned a CPU the server needed.
+   */
+  private whileBuffered(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const done = (err?: Error): void => {
+        this.socket.off('data', check);
+        this.socket.off('close', closed);
+        if (err) reject(err);
+        else resolve();
+      };
+      const check = (): void => {
+        if (this.client.bufferedBytes <= BLOB_BUFFERED_BYTES) done();
+      };
+      const closed = (): void => done(new Error('socket closed while waiting for ring room'));
+      this.socket.on('data', check);
+      this.socket.on('close', closed);
+    });
   }
 
   async sync(): Promise<ServerCounters> {
