@@ -6,9 +6,9 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, ftruncateSync, openSync, readdirSync, readlinkSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, ftruncateSync, openSync, readdirSync, readlinkSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { connect, createClient } from '../../src/rpc/client.js';
 import type { ClientOptions } from '../../src/rpc/client-options.js';
@@ -273,6 +273,19 @@ describe('shared-memory offers the server refuses', { skip: !available && 'nativ
     assert.match((await hello(t, { path: '/etc/passwd', bytes: MiB, key: 'aa'.repeat(16) })).reason!, /\/proc\/<pid>\/fd\/<fd>/);
     assert.match((await hello(t, { path: `/proc/${process.pid}/fd/99999`, bytes: MiB, key: 'aa'.repeat(16) })).reason!, /cannot open/);
     assert.match((await hello(t, 'nope')).reason!, /must be an object/);
+  });
+
+  it('regression: a FIFO offered as a ring is refused at once instead of blocking the server in open()', async () => {
+    const fifo = `${t.dir}/not-a-ring`;
+    execFileSync('mkfifo', ['-m', '600', fifo]);
+    const fd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK); // only a reader: a blocking open of it waits for a writer
+    try {
+      const r = await hello(t, { path: `/proc/${process.pid}/fd/${fd}`, bytes: MiB, key: 'aa'.repeat(16) });
+      assert.equal(r.accepted, false);
+      assert.match(r.reason!, /not a file/);
+    } finally {
+      closeSync(fd);
+    }
   });
 
   it('the right file is accepted (the same check the client\'s offer passes)', async () => {

@@ -134,7 +134,9 @@ export class IncomingRing {
     const { path, bytes, key } = offer as RingOffer;
     let fd: number;
     try {
-      fd = openSync(path, constants.O_RDONLY);
+      // O_NONBLOCK: a FIFO (or a device) offered as a ring must not block the event loop in open();
+      // fstat refuses it right after.
+      fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
     } catch (err) {
       return `cannot open the ring ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)} (another user, or another pid namespace?)`;
     }
