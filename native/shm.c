@@ -1,6 +1,9 @@
 /*
  * sidewire's optional native helper for the shared-memory side channel (docs/shared-memory.md).
- * Four functions, nothing else:
+ * Six functions, nothing else:
+ *   createSealed(bytes)      -> the descriptor of a new memfd of `bytes` bytes, sealed so that it can
+ *                               never shrink or grow (a peer's mapping of it can never fault past its end)
+ *   seals(fd)                -> its F_GET_SEALS bits (-1: not a sealable file)
  *   map(fd, bytes, writable) -> a handle of mmap(fd) (MAP_SHARED); the descriptor may be closed after
  *   view(handle)             -> the ArrayBuffer over it (made once, on first use)
  *   unmap(handle)            -> detaches that ArrayBuffer (every view becomes empty) and munmaps now;
@@ -12,11 +15,14 @@
  */
 #include <node_api.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 #define CHECK(call)                                                   \
   do {                                                                \
@@ -150,6 +156,45 @@ static napi_value Unmap(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static napi_value CreateSealed(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int64_t bytes = 0;
+  if (argc < 1 || napi_get_value_int64(env, argv[0], &bytes) != napi_ok || bytes <= 0) {
+    napi_throw_type_error(env, "ERR_INVALID_ARGUMENT", "createSealed(bytes)");
+    return NULL;
+  }
+  int fd = memfd_create("sidewire-ring", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (fd < 0) {
+    napi_throw_error(env, "ERR_SHM_CREATE", strerror(errno));
+    return NULL;
+  }
+  if (fchmod(fd, 0600) != 0 || ftruncate(fd, (off_t)bytes) != 0 || fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) != 0) {
+    int e = errno;
+    close(fd);
+    napi_throw_error(env, "ERR_SHM_CREATE", strerror(e));
+    return NULL;
+  }
+  napi_value out;
+  CHECK(napi_create_int32(env, fd, &out));
+  return out;
+}
+
+static napi_value Seals(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd = -1;
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok) {
+    napi_throw_type_error(env, "ERR_INVALID_ARGUMENT", "seals(fd)");
+    return NULL;
+  }
+  napi_value out;
+  CHECK(napi_create_int32(env, fcntl(fd, F_GET_SEALS), &out));
+  return out;
+}
+
 /* The pool: free blocks of 2^k bytes, k in [MIN_SHIFT, MAX_SHIFT], at most POOL_CAP bytes in all. */
 #define MIN_SHIFT 16
 #define MAX_SHIFT 26
@@ -209,6 +254,10 @@ static napi_value Alloc(napi_env env, napi_callback_info info) {
 
 NAPI_MODULE_INIT() {
   napi_value fn;
+  if (napi_create_function(env, "createSealed", NAPI_AUTO_LENGTH, CreateSealed, NULL, &fn) != napi_ok) return NULL;
+  napi_set_named_property(env, exports, "createSealed", fn);
+  if (napi_create_function(env, "seals", NAPI_AUTO_LENGTH, Seals, NULL, &fn) != napi_ok) return NULL;
+  napi_set_named_property(env, exports, "seals", fn);
   if (napi_create_function(env, "map", NAPI_AUTO_LENGTH, Map, NULL, &fn) != napi_ok) return NULL;
   napi_set_named_property(env, exports, "map", fn);
   if (napi_create_function(env, "view", NAPI_AUTO_LENGTH, View, NULL, &fn) != napi_ok) return NULL;

@@ -71,7 +71,7 @@ export class SharedMemoryLink {
     try {
       this.out = OutgoingRing.create(this.native, this.ringBytes);
     } catch {
-      return undefined; // e.g. /dev/shm full: large frames simply go over the socket
+      return undefined; // e.g. no memory for the memfd: large frames simply go over the socket
     }
     this.state = 'offered';
     return this.out.offer;

@@ -34,7 +34,7 @@ function ringDescriptors(): number {
   let n = 0;
   for (const fd of readdirSync('/proc/self/fd')) {
     try {
-      if (readlinkSync(`/proc/self/fd/${fd}`).includes('sidewire-ring-')) n++;
+      if (readlinkSync(`/proc/self/fd/${fd}`).includes('sidewire-ring')) n++;
     } catch {
       // closed meanwhile
     }
@@ -42,8 +42,9 @@ function ringDescriptors(): number {
   return n;
 }
 
+/** Files in /dev/shm that look like rings (there should never be any: rings are memfds). */
 function ringFilesOfThisProcess(): string[] {
-  return readdirSync('/dev/shm').filter((f) => f.startsWith(`sidewire-ring-${process.pid}-`));
+  return readdirSync('/dev/shm').filter((f) => f.startsWith('sidewire-ring'));
 }
 
 describe('shared-memory side channel', { skip: !available && 'native helper not available here' }, () => {
@@ -173,14 +174,16 @@ describe('shared-memory side channel', { skip: !available && 'native helper not 
     assert.throws(() => createClient(options({ sharedMemory: 'yes' as never })), { code: 'ERR_INVALID_ARGUMENT' });
   });
 
-  it('a ring file is 0600, owned by this user, and never left in /dev/shm', () => {
+  it('a ring file is a sealed memfd, 0600, owned by this user, with no name in any directory', () => {
     const ring = OutgoingRing.create(shmNative()!, MiB);
     try {
       const st = statSync(ring.offer.path); // through /proc/<pid>/fd/<fd>, while the descriptor is open
       assert.equal(st.mode & 0o777, 0o600);
       assert.equal(st.uid, process.getuid!());
       assert.equal(st.size, MiB);
-      assert.deepEqual(ringFilesOfThisProcess(), [], 'unlinked as soon as it was opened');
+      assert.match(readlinkSync(ring.offer.path), /^\/memfd:sidewire-ring/);
+      assert.equal(shmNative()!.seals(Number(ring.offer.path.split('/').pop())) & 0b111, 0b111, 'shrink, grow and seal seals');
+      assert.deepEqual(ringFilesOfThisProcess(), []);
     } finally {
       ring.close();
     }
@@ -229,20 +232,26 @@ describe('shared-memory side channel', { skip: !available && 'native helper not 
 describe('shared-memory offers the server refuses', { skip: !available && 'native helper not available here' }, () => {
   let t: TestServer;
   let off: TestServer;
+  /** A sealed ring file as a client would make it (key aa…aa), and the same without seals. */
   let file: { path: string; fd: number };
+  let unsealed: { path: string; fd: number };
   before(async () => {
     t = await startServer();
     off = await startServer({ sharedMemory: false });
     off.server.method('echo', (p) => p);
-    const path = `/dev/shm/sidewire-test-${process.pid}-${randomBytes(4).toString('hex')}`;
-    const fd = openSync(path, 'w+', 0o600);
-    ftruncateSync(fd, MiB);
+    const fd = shmNative()!.createSealed(MiB);
     writeSync(fd, Buffer.alloc(16, 0xaa), 0, 16, 0);
-    unlinkSync(path);
     file = { path: `/proc/${process.pid}/fd/${fd}`, fd };
+    const path = `/dev/shm/sidewire-test-${process.pid}-${randomBytes(4).toString('hex')}`;
+    const plain = openSync(path, 'w+', 0o600);
+    ftruncateSync(plain, MiB);
+    writeSync(plain, Buffer.alloc(16, 0xaa), 0, 16, 0);
+    unlinkSync(path);
+    unsealed = { path: `/proc/${process.pid}/fd/${plain}`, fd: plain };
   });
   after(async () => {
     closeSync(file.fd);
+    closeSync(unsealed.fd);
     await t.cleanup();
     await off.cleanup();
   });
@@ -261,6 +270,17 @@ describe('shared-memory offers the server refuses', { skip: !available && 'nativ
     const r = await hello(t, { path: file.path, bytes: MiB, key: '00'.repeat(16) });
     assert.equal(r.accepted, false);
     assert.match(r.reason!, /key/);
+  });
+
+  it('a file that is not sealed against shrinking (truncating it later would crash the mapper with SIGBUS)', async () => {
+    const r = await hello(t, { path: unsealed.path, bytes: MiB, key: 'aa'.repeat(16) });
+    assert.equal(r.accepted, false);
+    assert.match(r.reason!, /not sealed against shrinking/);
+  });
+
+  it('a ring cannot be truncated or grown by its own maker', () => {
+    assert.throws(() => ftruncateSync(file.fd, 4096), { code: 'EPERM' });
+    assert.throws(() => ftruncateSync(file.fd, 2 * MiB), { code: 'EPERM' });
   });
 
   it('a size that is not the file\'s', async () => {

@@ -15,6 +15,10 @@ export interface MappingHandle {
 }
 
 export interface ShmNative {
+  /** A new memfd of `bytes` bytes (mode 0600) sealed against shrinking and growing; its descriptor. @throws Error ERR_SHM_CREATE */
+  createSealed(bytes: number): number;
+  /** The F_GET_SEALS bits of `fd` (-1 when it is not a sealable file). */
+  seals(fd: number): number;
   /** `mmap(fd, bytes)` (shared), read-only unless `writable`; the descriptor may be closed afterwards. @throws Error ERR_SHM_MAP */
   map(fd: number, bytes: number, writable: boolean): MappingHandle;
   /** The ArrayBuffer over a mapping (made on the first call; reported to the GC as external memory from then on). */

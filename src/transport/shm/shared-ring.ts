@@ -1,26 +1,27 @@
 /**
  * The ring files of the shared-memory side channel (docs/shared-memory.md). A sender makes its
- * own ring: a file created exclusively (0600) in /dev/shm (or the temporary directory), unlinked
- * at once — so no file is ever left behind, whatever happens to the process — and mapped. Its
- * peer opens it through `/proc/<pid>/fd/<fd>` (possible only for the same user), checks that it
- * is a regular file of the announced size owned by this user and that its first 16 bytes are the
- * announced key, maps it read-only and closes its descriptor. The sender closes its own once the
- * peer said it mapped the ring: after the handshake no ring holds a file descriptor. A mapping is
- * address space only until the first large frame; only then is it an ArrayBuffer (which the
+ * own ring: a memfd (an anonymous file: no name in any directory, so nothing is ever left behind),
+ * mode 0600, sealed so that it can never shrink or grow — a peer that mapped it can never fault
+ * past its end (SIGBUS), whatever the sender does later. Its peer opens it through
+ * `/proc/<pid>/fd/<fd>` (possible only for the same user), checks that it is a regular file of the
+ * announced size owned by this user, sealed against shrinking, and that its first 16 bytes are
+ * the announced key, maps it read-only and closes its descriptor. The sender closes its own once
+ * the peer said it mapped the ring: after the handshake no ring holds a file descriptor. A mapping
+ * is address space only until the first large frame; only then is it an ArrayBuffer (which the
  * garbage collector counts as external memory).
  *
  * File layout: bytes 0-15 the key, 16-63 zero, then the data area (64 to the end).
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, ftruncateSync, openSync, readSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { closeSync, constants, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { payloadBuffer, type MappingHandle, type ShmNative } from './native.js';
 import { RingAllocator } from './ring-allocator.js';
 
 /** Where the data area starts in a ring file. */
 export const RING_DATA_OFFSET = 64;
 const KEY_BYTES = 16;
+/** fcntl F_SEAL_SHRINK: the file can never get smaller. */
+const F_SEAL_SHRINK = 2;
 /** Smallest and largest ring a peer may offer (and this side may be told to make). */
 export const MIN_RING_BYTES = 1024 * 1024;
 export const MAX_RING_BYTES = 1024 * 1024 * 1024;
@@ -52,11 +53,8 @@ export class OutgoingRing {
 
   /** Makes a ring of `bytes` bytes. @throws Error (a system error) when the file cannot be made or mapped */
   static create(native: ShmNative, bytes: number): OutgoingRing {
-    const path = join(ringDirectory(), `sidewire-ring-${process.pid}-${randomBytes(8).toString('hex')}`);
-    const fd = openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    const fd = native.createSealed(bytes);
     try {
-      unlinkSync(path); // ours: created exclusively just now; the open descriptor keeps it
-      ftruncateSync(fd, bytes);
       const key = randomBytes(KEY_BYTES);
       writeSync(fd, key, 0, KEY_BYTES, 0);
       const mapped = new LazyView(native, native.map(fd, bytes, true));
@@ -145,6 +143,7 @@ export class IncomingRing {
       const uid = process.getuid?.();
       if (!st.isFile() || st.size !== bytes) return `the ring ${path} is not a file of ${bytes} bytes`;
       if (uid !== undefined && st.uid !== uid) return `the ring ${path} belongs to uid ${st.uid}, not to this user`;
+      if ((native.seals(fd) & F_SEAL_SHRINK) === 0) return `the ring ${path} is not sealed against shrinking (a memfd with F_SEAL_SHRINK): refused, a mapping of it could fault`;
       const head = Buffer.alloc(KEY_BYTES);
       if (readSync(fd, head, 0, KEY_BYTES, 0) !== KEY_BYTES || head.toString('hex') !== key) {
         return `the ring ${path} does not start with the announced key (not the peer's file)`;
@@ -223,14 +222,4 @@ export function offerProblem(offer: unknown): string | undefined {
   }
   if (typeof o['key'] !== 'string' || !/^[0-9a-f]{32}$/.test(o['key'])) return 'the ring offer\'s "key" must be 32 lowercase hex digits';
   return undefined;
-}
-
-/** /dev/shm when it is a directory (tmpfs on Linux), else the temporary directory. */
-function ringDirectory(): string {
-  try {
-    if (statSync('/dev/shm').isDirectory()) return '/dev/shm';
-  } catch {
-    // no /dev/shm (some containers): fall through
-  }
-  return tmpdir();
 }
