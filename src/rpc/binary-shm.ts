@@ -5,6 +5,7 @@
  * in src/transport/shm.
  */
 import { releaseFrame } from '../framing/control-frames.js';
+import { FRAME_HEADER_BYTES } from './binary-codec.js';
 import { shmNative, shmUnavailable, type ShmNative } from '../transport/shm/native.js';
 import { IncomingRing, OutgoingRing, type RingOffer } from '../transport/shm/shared-ring.js';
 import type { SharedMemorySettings } from '../transport/shm/shm-options.js';
@@ -110,9 +111,9 @@ export class SharedMemoryLink {
     return this.out?.capacity ?? 0;
   }
 
-  /** A payload of `length` bytes can ever go through our ring (it is not bigger than the ring). */
-  fits(length: number): boolean {
-    return length <= this.capacity;
+  /** A frame of `frameBytes` bytes (header included) goes through our ring: big enough, and its payload not bigger than the ring. */
+  carries(frameBytes: number): boolean {
+    return frameBytes >= this.minFrameBytes && frameBytes - FRAME_HEADER_BYTES <= this.capacity;
   }
 
   /**

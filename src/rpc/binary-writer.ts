@@ -216,7 +216,7 @@ export class BinaryWriter extends BatchWriter {
   /** A frame of `size` bytes goes through the ring: it is big enough, or frames wait there already. */
   private takesRing(size: number): boolean {
     const shm = this.shm;
-    return shm !== undefined && shm.active && (this.waiting.length > 0 || (size >= shm.minFrameBytes && shm.fits(size - FRAME_HEADER_BYTES)));
+    return shm !== undefined && shm.active && (this.waiting.length > 0 || shm.carries(size));
   }
 
   /**
@@ -229,7 +229,7 @@ export class BinaryWriter extends BatchWriter {
    */
   private sendViaRing(frame: Buffer | Buffer[], size: number, slabStart: number): boolean {
     const shm = this.shm!;
-    const viaRing = size >= shm.minFrameBytes && shm.fits(size - FRAME_HEADER_BYTES);
+    const viaRing = shm.carries(size);
     if (this.waiting.length === 0 && viaRing) {
       const offset = this.putInRing(frame, size);
       if (offset >= 0) {

@@ -50,8 +50,9 @@ async function handshakeIn(mode: ClientWireMode, options: ClientOptions, handler
     ? await options.transportFactory(target, { timeoutMs })
     : await connectTransport(target.endpoint, { timeoutMs });
   const stream = createClientStream(socket, mode, { timers, maxMessageBytes: options.maxMessageBytes });
-  const shmSettings = stream instanceof BinaryStream ? resolveSharedMemory(options.sharedMemory) : undefined;
-  const shm = shmSettings === undefined ? undefined : (stream as BinaryStream).offerSharedMemory(shmSettings);
+  const binary = stream instanceof BinaryStream ? stream : undefined;
+  const shmSettings = binary === undefined ? undefined : resolveSharedMemory(options.sharedMemory);
+  const shm = shmSettings === undefined ? undefined : binary?.offerSharedMemory(shmSettings);
   const session = new RpcSession(stream, handlers, { timers, endpoint });
   const client = options.client ?? { name: 'sidewire-client', version: VERSION };
   const params = {
@@ -65,7 +66,7 @@ async function handshakeIn(mode: ClientWireMode, options: ClientOptions, handler
     const hello = (await session.request('$/hello', params, { timeoutMs })) as HelloResult;
     const peerLimit = hello.capabilities['maxMessageBytes'];
     if (typeof peerLimit === 'number' && peerLimit > 0) stream.limitOutgoing?.(peerLimit);
-    if (shm !== undefined) (stream as BinaryStream).completeSharedMemory(hello.shm);
+    if (shm !== undefined) binary?.completeSharedMemory(hello.shm);
     return { session, hello, endpoint, mode };
   } catch (err) {
     const binary = binaryHandshakeFailure(stream, endpoint);

@@ -43,7 +43,7 @@ function ringDescriptors(): number {
 }
 
 /** Files in /dev/shm that look like rings (there should never be any: rings are memfds). */
-function ringFilesOfThisProcess(): string[] {
+function ringFilesInDevShm(): string[] {
   return readdirSync('/dev/shm').filter((f) => f.startsWith('sidewire-ring'));
 }
 
@@ -183,7 +183,7 @@ describe('shared-memory side channel', { skip: !available && 'native helper not 
       assert.equal(st.size, MiB);
       assert.match(readlinkSync(ring.offer.path), /^\/memfd:sidewire-ring/);
       assert.equal(shmNative()!.seals(Number(ring.offer.path.split('/').pop())) & 0b111, 0b111, 'shrink, grow and seal seals');
-      assert.deepEqual(ringFilesOfThisProcess(), []);
+      assert.deepEqual(ringFilesInDevShm(), []);
     } finally {
       ring.close();
     }
@@ -202,7 +202,7 @@ describe('shared-memory side channel', { skip: !available && 'native helper not 
     } finally {
       await client.close();
     }
-    assert.deepEqual(ringFilesOfThisProcess(), []);
+    assert.deepEqual(ringFilesInDevShm(), []);
   });
 
   it('a client in another process uses it too', async () => {
