@@ -8,7 +8,7 @@
  * trailing bytes. The caller then decodes the frame with @msgpack/msgpack, which decides (and
  * words the error) exactly as before.
  */
-import { JSONRPC_2_0, KEY_ID, KEY_METHOD, KEY_PARAMS, KEY_RESULT, KEY_ERROR } from './msgpack-envelope.js';
+import { type ConstantBytes, JSONRPC_2_0, KEY_ID, KEY_METHOD, KEY_PARAMS, KEY_RESULT, KEY_ERROR } from './msgpack-envelope.js';
 
 /** Nesting this deep is left to @msgpack/msgpack (it does not recurse). */
 const MAX_DEPTH = 64;
@@ -188,12 +188,21 @@ function read(depth: number): unknown {
   }
 }
 
-/** True (and moves past them) when the next bytes are `bytes`. */
-function skip(bytes: Uint8Array): boolean {
-  const n = bytes.length;
-  if (pos + n > end) return false;
-  for (let i = 0; i < n; i++) if (buf[pos + i] !== bytes[i]) return false;
-  pos += n;
+/** True (and moves past them) when the next bytes are `c`'s; compared a word at a time. */
+function skip(c: ConstantBytes): boolean {
+  const n = c.length;
+  const b = buf;
+  const p = pos;
+  if (p + n > end) return false;
+  const words = c.words;
+  const whole = words.length;
+  for (let i = 0; i < whole; i++) {
+    const q = p + 4 * i;
+    if (((b[q]! << 24) | (b[q + 1]! << 16) | (b[q + 2]! << 8) | b[q + 3]!) !== words[i]) return false;
+  }
+  const bytes = c.bytes;
+  for (let i = 4 * whole; i < n; i++) if (b[p + i] !== bytes[i]) return false;
+  pos = p + n;
   return true;
 }
 

@@ -14,7 +14,7 @@
  * Buffer view of the caller's memory) and the owner writes the frame as pieces around the holes.
  */
 import { Encoder, ExtData } from '@msgpack/msgpack';
-import { JSONRPC_2_0, KEY_ID, KEY_METHOD, KEY_PARAMS, KEY_RESULT } from './msgpack-envelope.js';
+import { ConstantBytes, JSONRPC_2_0, KEY_ID, KEY_METHOD, KEY_PARAMS, KEY_RESULT } from './msgpack-envelope.js';
 
 /** Nesting deeper than this is refused (the library's default, and what catches cycles). */
 export const MAX_ENCODE_DEPTH = 100;
@@ -155,13 +155,17 @@ export class MsgpackEncoder {
     else this.writeString(key);
   }
 
-  /** Writes pre-encoded bytes (a few). */
-  private writeConstant(bytes: Uint8Array): void {
-    const n = bytes.length;
+  /** Writes pre-encoded bytes (a few), a word at a time. */
+  private writeConstant(c: ConstantBytes): void {
+    const n = c.length;
     this.ensure(n);
     const buf = this.buf;
     const p = this.pos;
-    for (let i = 0; i < n; i++) buf[p + i] = bytes[i]!;
+    const words = c.words;
+    const whole = words.length;
+    for (let i = 0; i < whole; i++) putU32(buf, p + 4 * i, words[i]!);
+    const bytes = c.bytes;
+    for (let i = 4 * whole; i < n; i++) buf[p + i] = bytes[i]!;
     this.pos = p + n;
   }
 
@@ -380,11 +384,11 @@ export class MsgpackEncoder {
 }
 
 /** A notification's first bytes: a map of 3, `"jsonrpc": "2.0"`, the key `"method"`. */
-const NOTIFICATION_HEAD = Uint8Array.from([0x83, ...JSONRPC_2_0, ...KEY_METHOD]);
+const NOTIFICATION_HEAD = new ConstantBytes(Uint8Array.of(0x83)).concat(JSONRPC_2_0).concat(KEY_METHOD);
 /** A request's first bytes: a map of 4, `"jsonrpc": "2.0"`, the key `"id"`. */
-const REQUEST_HEAD = Uint8Array.from([0x84, ...JSONRPC_2_0, ...KEY_ID]);
+const REQUEST_HEAD = new ConstantBytes(Uint8Array.of(0x84)).concat(JSONRPC_2_0).concat(KEY_ID);
 
-/** Writes `v` (0 to 2^32 - 1) as 4 big-endian bytes (no range checks, unlike Buffer#writeUInt32BE). */
+/** Writes `v` (0 to 2^32 - 1, or a signed 32-bit word) as 4 big-endian bytes (no range checks, unlike Buffer#writeUInt32BE). */
 export function putU32(buf: Buffer, at: number, v: number): void {
   buf[at] = v >>> 24;
   buf[at + 1] = v >>> 16;
