@@ -65,9 +65,13 @@ static void view_finalizer(napi_env env, void* data, void* hint) {
   drop_ref((mapping*)hint);
 }
 
-static mapping* get_mapping(napi_env env, napi_value handle) {
+/* The mapping handle passed as the first argument (NULL, with a TypeError thrown, when it is not one). */
+static mapping* mapping_arg(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   void* data = NULL;
-  if (napi_get_value_external(env, handle, &data) != napi_ok || data == NULL) {
+  if (argc < 1 || napi_get_value_external(env, argv[0], &data) != napi_ok || data == NULL) {
     napi_throw_type_error(env, "ERR_INVALID_ARGUMENT", "not a mapping handle");
     return NULL;
   }
@@ -111,10 +115,7 @@ static napi_value Map(napi_env env, napi_callback_info info) {
 }
 
 static napi_value View(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  mapping* m = argc < 1 ? NULL : get_mapping(env, argv[0]);
+  mapping* m = mapping_arg(env, info);
   if (m == NULL) return NULL;
   if (m->ptr == NULL) {
     napi_throw_error(env, "ERR_SHM_MAP", "the mapping was unmapped");
@@ -138,10 +139,7 @@ static napi_value View(napi_env env, napi_callback_info info) {
 }
 
 static napi_value Unmap(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  mapping* m = argc < 1 ? NULL : get_mapping(env, argv[0]);
+  mapping* m = mapping_arg(env, info);
   if (m == NULL || m->ptr == NULL) return NULL;
   if (m->view != NULL) {
     napi_value ab = NULL;

@@ -190,7 +190,7 @@ function read(depth: number): unknown {
 
 /** True (and moves past them) when the next bytes are `c`'s; compared a word at a time. */
 function skip(c: ConstantBytes): boolean {
-  const n = c.length;
+  const n = c.bytes.length;
   const b = buf;
   const p = pos;
   if (p + n > end) return false;

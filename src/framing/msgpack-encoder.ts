@@ -157,7 +157,7 @@ export class MsgpackEncoder {
 
   /** Writes pre-encoded bytes (a few), a word at a time. */
   private writeConstant(c: ConstantBytes): void {
-    const n = c.length;
+    const n = c.bytes.length;
     this.ensure(n);
     const buf = this.buf;
     const p = this.pos;

@@ -15,11 +15,9 @@ export class ConstantBytes {
   readonly bytes: Uint8Array;
   /** The first `4 * words.length` bytes, as words. */
   readonly words: Int32Array;
-  readonly length: number;
 
   constructor(bytes: Uint8Array) {
     this.bytes = bytes;
-    this.length = bytes.length;
     this.words = new Int32Array(bytes.length >> 2);
     for (let i = 0; i < this.words.length; i++) {
       this.words[i] = (bytes[4 * i]! << 24) | (bytes[4 * i + 1]! << 16) | (bytes[4 * i + 2]! << 8) | bytes[4 * i + 3]!;

@@ -14,7 +14,7 @@ import { MsgpackEncoder } from '../../src/framing/msgpack-encoder.js';
 function spelled(c: ConstantBytes): number[] {
   const out: number[] = [];
   for (const w of c.words) out.push((w >>> 24) & 0xff, (w >>> 16) & 0xff, (w >>> 8) & 0xff, w & 0xff);
-  for (let i = 4 * c.words.length; i < c.length; i++) out.push(c.bytes[i]!);
+  for (let i = 4 * c.words.length; i < c.bytes.length; i++) out.push(c.bytes[i]!);
   return out;
 }
 
@@ -23,7 +23,7 @@ describe('ConstantBytes', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 40 }), (u) => {
         const c = new ConstantBytes(u);
-        assert.equal(c.length, u.length);
+        assert.equal(c.bytes.length, u.length);
         assert.deepEqual(spelled(c), [...u]);
       }),
     );
