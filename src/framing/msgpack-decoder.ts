@@ -8,6 +8,7 @@
  * trailing bytes. The caller then decodes the frame with @msgpack/msgpack, which decides (and
  * words the error) exactly as before.
  */
+import { bufferView } from './buffer-view.js';
 import { type ConstantBytes, JSONRPC_2_0, KEY_ID, KEY_METHOD, KEY_PARAMS, KEY_RESULT, KEY_ERROR } from './msgpack-envelope.js';
 
 /** Nesting this deep is left to @msgpack/msgpack (it does not recurse). */
@@ -260,7 +261,7 @@ function readString(n: number, key: boolean): string {
 function readBinary(n: number): Buffer {
   need(n);
   pos += n;
-  return buf.subarray(pos - n, pos);
+  return bufferView(buf, pos - n, pos);
 }
 
 function readArray(n: number, depth: number): unknown[] {
