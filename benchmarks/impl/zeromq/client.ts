@@ -4,7 +4,7 @@
 import { FrameType } from '../raw-lp/frames.js';
 import { PendingRequests } from '../../lib/pending.js';
 import type { BenchClient, EndpointOptions, Payload, ServerCounters } from '../../lib/protocol.js';
-import { header, loadZmq, SendQueue, type ZmqDealer, zmqAddress } from './types.js';
+import { guardStalls, header, loadZmq, messages, SendQueue, type ZmqDealer, zmqAddress } from './types.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -16,7 +16,7 @@ class ZmqClient implements BenchClient {
   constructor(private readonly dealer: ZmqDealer) {
     this.out = new SendQueue(dealer);
     this.loop = (async () => {
-      for await (const [head, payload] of dealer) {
+      for await (const [head, payload] of messages(dealer)) {
         if (head !== undefined) this.pending.settle(head.readUInt32BE(1), payload ?? EMPTY);
       }
     })();
@@ -54,7 +54,7 @@ class ZmqClient implements BenchClient {
 
 export async function connect(options: EndpointOptions): Promise<BenchClient> {
   const zmq = await loadZmq();
-  const dealer = new zmq.Dealer();
+  const dealer = guardStalls(new zmq.Dealer());
   dealer.linger = 0;
   dealer.connect(zmqAddress(options.socketPath));
   return new ZmqClient(dealer);

@@ -3,18 +3,18 @@
  */
 import { FrameType } from '../raw-lp/frames.js';
 import type { BenchServer, EndpointOptions } from '../../lib/protocol.js';
-import { header, loadZmq, SendQueue, zmqAddress } from './types.js';
+import { guardStalls, header, loadZmq, messages, SendQueue, zmqAddress } from './types.js';
 
 export async function startServer(options: EndpointOptions): Promise<BenchServer> {
   const zmq = await loadZmq();
-  const router = new zmq.Router();
+  const router = guardStalls(new zmq.Router());
   router.linger = 0;
   await router.bind(zmqAddress(options.socketPath));
   const out = new SendQueue(router, Number.POSITIVE_INFINITY);
   let notifications = 0;
   let blobBytes = 0;
   const loop = (async () => {
-    for await (const [identity, head, payload] of router) {
+    for await (const [identity, head, payload] of messages(router)) {
       if (identity === undefined || head === undefined) continue;
       const type = head[0];
       if (type === FrameType.Echo) {

@@ -4,11 +4,15 @@
  */
 import { importPeer } from '../../lib/peer-import.js';
 
-export interface ZmqSocket extends AsyncIterable<Buffer[]> {
+export interface ZmqSocket {
   send(message: Buffer[]): Promise<void>;
+  receive(): Promise<Buffer[]>;
   close(): void;
+  readonly closed: boolean;
   sendHighWaterMark: number;
   receiveHighWaterMark: number;
+  sendTimeout: number;
+  receiveTimeout: number;
   linger: number;
 }
 
@@ -27,6 +31,53 @@ export interface Zmq {
 
 export async function loadZmq(): Promise<Zmq> {
   return (await importPeer('zeromq')) as Zmq;
+}
+
+/**
+ * How long one blocking `send`/`receive` may wait before it is retried. zeromq.js 6.8 can miss the
+ * edge of libzmq's edge-triggered `ZMQ_FD` when one process floods a socket: the waiting call then
+ * never wakes although messages are queued (one-way runs hung in about 1 of 3 runs, the receiver
+ * stopped at e.g. 569,999 of 1,020,000). A retry checks `ZMQ_EVENTS` again and carries on; a
+ * stall costs at most this long, and without a missed edge the timeout never fires.
+ */
+export const STALL_RETRY_MS = 20;
+
+/** Sets the retry timeouts on a fresh socket (see {@link STALL_RETRY_MS}). */
+export function guardStalls<T extends ZmqSocket>(socket: T): T {
+  socket.sendTimeout = STALL_RETRY_MS;
+  socket.receiveTimeout = STALL_RETRY_MS;
+  return socket;
+}
+
+function isTimeout(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === 'EAGAIN';
+}
+
+/** Every message of `socket` until it is closed, retrying receives that timed out. */
+export async function* messages(socket: ZmqSocket): AsyncGenerator<Buffer[]> {
+  while (!socket.closed) {
+    let message: Buffer[];
+    try {
+      message = await socket.receive();
+    } catch (err) {
+      if (socket.closed) return;
+      if (isTimeout(err)) continue;
+      throw err;
+    }
+    yield message;
+  }
+}
+
+/** Sends `message`, retrying while the send times out (a full queue or a missed wake-up). */
+async function sendRetrying(socket: ZmqSocket, message: Buffer[]): Promise<void> {
+  for (;;) {
+    try {
+      await socket.send(message);
+      return;
+    } catch (err) {
+      if (!isTimeout(err) || socket.closed) throw err;
+    }
+  }
 }
 
 /** The zeromq spelling of a unix socket path. */
@@ -80,7 +131,7 @@ export class SendQueue {
     try {
       while (this.head < this.queue.length) {
         const message = this.queue[this.head++] as Buffer[];
-        await this.socket.send(message);
+        await sendRetrying(this.socket, message);
         if (this.head >= 4096) {
           this.queue = this.queue.slice(this.head);
           this.head = 0;
