@@ -86,11 +86,20 @@ class SidewireBinaryClient implements BenchClient {
     this.queued += bytes;
     if (this.queued < YIELD_BYTES) return undefined;
     this.queued = 0;
-    this.yielding ??= new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+    return (this.yielding ??= this.yieldTurn());
+  }
+
+  /**
+   * One event-loop turn, then the socket's drain if it is full. Its own method: with these
+   * closures inside `backpressure` (which runs once per message, and takes this branch every
+   * ~1,900), V8 allocated its context on every call: ~50 B of garbage per notification (sampling
+   * heap profiler), which the raw clients do not make.
+   */
+  private yieldTurn(): Promise<void> {
+    return new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
       this.yielding = undefined;
       await this.drain.check();
     });
-    return this.yielding;
   }
 }
 
