@@ -338,7 +338,14 @@ export class MsgpackEncoder {
         continue;
       }
       this.writeKey(key);
-      this.write(value, depth + 1);
+      // Leaves go straight to their writers: one call less than `write`, and this call site's own
+      // type feedback (`write` is shared by every value of every message). Past the depth limit,
+      // `write` throws as the library does, leaves included.
+      if (depth >= MAX_ENCODE_DEPTH) this.write(value, depth + 1);
+      else if (typeof value === 'string') this.writeString(value);
+      else if (typeof value === 'number') this.writeNumber(value);
+      else if (value instanceof Uint8Array) this.writeBinary(value);
+      else this.write(value, depth + 1);
     }
     this.buf[head - base + this.base] = 0x80 | written; // `base` moves when the Buffer grows
   }
