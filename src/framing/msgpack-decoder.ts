@@ -93,9 +93,9 @@ const EMPTY = Buffer.alloc(0);
 // The decoder's state, read and written by every function below: `var`, not `let`, on purpose.
 // A module-level `let` read from a function costs a temporal-dead-zone check on every access
 // (V8 cannot prove it initialized); `var` has none. tryDecode of a notification: ~12 % faster.
-var buf: Buffer = EMPTY;
-var pos = 0;
-var end = 0;
+var buf: Buffer = EMPTY; // eslint-disable-line no-var
+var pos = 0; // eslint-disable-line no-var
+var end = 0; // eslint-disable-line no-var
 
 /**
  * Decodes the one MessagePack value in `source[start, stop)`, or returns `NEEDS_LIBRARY` when the
