@@ -1,9 +1,16 @@
 /*
  * sidewire's optional native helper for the shared-memory side channel (docs/shared-memory.md).
- * Six functions, nothing else:
+ * Ten functions, nothing else:
  *   createSealed(bytes)      -> the descriptor of a new memfd of `bytes` bytes, sealed so that it can
  *                               never shrink or grow (a peer's mapping of it can never fault past its end)
+ *   createMemfd(bytes, seals, hugetlb)
+ *                            -> the same with exactly `seals` (and MFD_HUGETLB when asked): what the
+ *                               tests make to check that a receiver refuses anything but createSealed's
  *   seals(fd)                -> its F_GET_SEALS bits (-1: not a sealable file)
+ *   fsType(fd)               -> fstatfs f_type of the file system it is on (-1 on error)
+ *   openPath(path)           -> open(path, O_PATH): a descriptor of the file without opening it (no
+ *                               driver's open() runs, a FIFO cannot block), or -errno
+ *   peerCredentials(fd)      -> { pid, uid, gid } of a unix socket's peer (SO_PEERCRED), or null
  *   map(fd, bytes, writable) -> a handle of mmap(fd) (MAP_SHARED); the descriptor may be closed after
  *   view(handle)             -> the ArrayBuffer over it (made once, on first use)
  *   unmap(handle)            -> detaches that ArrayBuffer (every view becomes empty) and munmaps now;
@@ -11,7 +18,7 @@
  *   alloc(bytes)             -> a Buffer of recycled memory: when the Buffer (and every view of it)
  *                               is garbage collected, its block goes back to a small pool instead of
  *                               to the allocator, so the next one is not fresh memory (no page faults)
- * Everything else (files, the ring, the protocol) is TypeScript in src/shm/.
+ * Everything else (files, the ring, the protocol) is TypeScript in src/transport/shm/.
  */
 #include <node_api.h>
 #include <errno.h>
@@ -22,7 +29,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/un.h>
 
 #define CHECK(call)                                                   \
   do {                                                                \
@@ -154,6 +164,28 @@ static napi_value Unmap(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* A memfd of `bytes` bytes, mode 0600, with `seals` added (none: 0); its descriptor, or -errno. */
+static int make_memfd(int64_t bytes, int seals, bool hugetlb) {
+  int fd = memfd_create("sidewire-ring", MFD_CLOEXEC | MFD_ALLOW_SEALING | (hugetlb ? MFD_HUGETLB : 0));
+  if (fd < 0) return -errno;
+  if (fchmod(fd, 0600) != 0 || ftruncate(fd, (off_t)bytes) != 0 || (seals != 0 && fcntl(fd, F_ADD_SEALS, seals) != 0)) {
+    int e = errno;
+    close(fd);
+    return -e;
+  }
+  return fd;
+}
+
+static napi_value fd_or_throw(napi_env env, int fd) {
+  if (fd < 0) {
+    napi_throw_error(env, "ERR_SHM_CREATE", strerror(-fd));
+    return NULL;
+  }
+  napi_value out;
+  CHECK(napi_create_int32(env, fd, &out));
+  return out;
+}
+
 static napi_value CreateSealed(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -163,31 +195,90 @@ static napi_value CreateSealed(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, "ERR_INVALID_ARGUMENT", "createSealed(bytes)");
     return NULL;
   }
-  int fd = memfd_create("sidewire-ring", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-  if (fd < 0) {
-    napi_throw_error(env, "ERR_SHM_CREATE", strerror(errno));
+  return fd_or_throw(env, make_memfd(bytes, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL, false));
+}
+
+static napi_value CreateMemfd(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int64_t bytes = 0;
+  int32_t seals = 0;
+  bool hugetlb = false;
+  if (argc < 3 || napi_get_value_int64(env, argv[0], &bytes) != napi_ok || napi_get_value_int32(env, argv[1], &seals) != napi_ok ||
+      napi_get_value_bool(env, argv[2], &hugetlb) != napi_ok || bytes <= 0 || seals < 0) {
+    napi_throw_type_error(env, "ERR_INVALID_ARGUMENT", "createMemfd(bytes, seals, hugetlb)");
     return NULL;
   }
-  if (fchmod(fd, 0600) != 0 || ftruncate(fd, (off_t)bytes) != 0 || fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) != 0) {
-    int e = errno;
-    close(fd);
-    napi_throw_error(env, "ERR_SHM_CREATE", strerror(e));
-    return NULL;
+  return fd_or_throw(env, make_memfd(bytes, seals, hugetlb));
+}
+
+/* The int32 first argument (a descriptor); false, with a TypeError thrown, when there is none. */
+static bool fd_arg(napi_env env, napi_callback_info info, const char* usage, int32_t* fd) {
+  size_t argc = 1;
+  napi_value argv[1];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 || napi_get_value_int32(env, argv[0], fd) != napi_ok) {
+    napi_throw_type_error(env, "ERR_INVALID_ARGUMENT", usage);
+    return false;
   }
+  return true;
+}
+
+static napi_value FsType(napi_env env, napi_callback_info info) {
+  int32_t fd = -1;
+  if (!fd_arg(env, info, "fsType(fd)", &fd)) return NULL;
+  struct statfs sf;
+  double type = fstatfs(fd, &sf) == 0 ? (double)(uint32_t)sf.f_type : -1;
   napi_value out;
-  CHECK(napi_create_int32(env, fd, &out));
+  CHECK(napi_create_double(env, type, &out));
+  return out;
+}
+
+static napi_value OpenPath(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  char path[256];
+  size_t len = 0;
+  if (argc < 1 || napi_get_value_string_utf8(env, argv[0], path, sizeof path, &len) != napi_ok || len == 0 || len >= sizeof path - 1) {
+    napi_throw_type_error(env, "ERR_INVALID_ARGUMENT", "openPath(path): a path of 1 to 254 bytes");
+    return NULL;
+  }
+  int fd = open(path, O_PATH | O_CLOEXEC);
+  napi_value out;
+  CHECK(napi_create_int32(env, fd < 0 ? -errno : fd, &out));
+  return out;
+}
+
+static napi_value PeerCredentials(napi_env env, napi_callback_info info) {
+  int32_t fd = -1;
+  if (!fd_arg(env, info, "peerCredentials(fd)", &fd)) return NULL;
+  napi_value out;
+  struct sockaddr_storage addr;
+  socklen_t addr_len = sizeof addr;
+  struct ucred cred;
+  socklen_t cred_len = sizeof cred;
+  /* Only a unix socket has a peer the kernel vouches for (TCP reports pid 0, uid -1). */
+  if (getsockname(fd, (struct sockaddr*)&addr, &addr_len) != 0 || addr.ss_family != AF_UNIX ||
+      getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len) != 0 || cred_len != sizeof cred || cred.pid <= 0 ||
+      cred.uid == (uid_t)-1) {
+    CHECK(napi_get_null(env, &out));
+    return out;
+  }
+  napi_value v;
+  CHECK(napi_create_object(env, &out));
+  CHECK(napi_create_int32(env, cred.pid, &v));
+  CHECK(napi_set_named_property(env, out, "pid", v));
+  CHECK(napi_create_uint32(env, cred.uid, &v));
+  CHECK(napi_set_named_property(env, out, "uid", v));
+  CHECK(napi_create_uint32(env, cred.gid, &v));
+  CHECK(napi_set_named_property(env, out, "gid", v));
   return out;
 }
 
 static napi_value Seals(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int32_t fd = -1;
-  if (argc < 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok) {
-    napi_throw_type_error(env, "ERR_INVALID_ARGUMENT", "seals(fd)");
-    return NULL;
-  }
+  if (!fd_arg(env, info, "seals(fd)", &fd)) return NULL;
   napi_value out;
   CHECK(napi_create_int32(env, fcntl(fd, F_GET_SEALS), &out));
   return out;
@@ -251,18 +342,18 @@ static napi_value Alloc(napi_env env, napi_callback_info info) {
 }
 
 NAPI_MODULE_INIT() {
-  napi_value fn;
-  if (napi_create_function(env, "createSealed", NAPI_AUTO_LENGTH, CreateSealed, NULL, &fn) != napi_ok) return NULL;
-  napi_set_named_property(env, exports, "createSealed", fn);
-  if (napi_create_function(env, "seals", NAPI_AUTO_LENGTH, Seals, NULL, &fn) != napi_ok) return NULL;
-  napi_set_named_property(env, exports, "seals", fn);
-  if (napi_create_function(env, "map", NAPI_AUTO_LENGTH, Map, NULL, &fn) != napi_ok) return NULL;
-  napi_set_named_property(env, exports, "map", fn);
-  if (napi_create_function(env, "view", NAPI_AUTO_LENGTH, View, NULL, &fn) != napi_ok) return NULL;
-  napi_set_named_property(env, exports, "view", fn);
-  if (napi_create_function(env, "unmap", NAPI_AUTO_LENGTH, Unmap, NULL, &fn) != napi_ok) return NULL;
-  napi_set_named_property(env, exports, "unmap", fn);
-  if (napi_create_function(env, "alloc", NAPI_AUTO_LENGTH, Alloc, NULL, &fn) != napi_ok) return NULL;
-  napi_set_named_property(env, exports, "alloc", fn);
+  static const struct {
+    const char* name;
+    napi_callback cb;
+  } functions[] = {
+      {"createSealed", CreateSealed}, {"createMemfd", CreateMemfd}, {"seals", Seals}, {"fsType", FsType},
+      {"openPath", OpenPath},         {"peerCredentials", PeerCredentials}, {"map", Map}, {"view", View},
+      {"unmap", Unmap},               {"alloc", Alloc},
+  };
+  for (size_t i = 0; i < sizeof functions / sizeof functions[0]; i++) {
+    napi_value fn;
+    if (napi_create_function(env, functions[i].name, NAPI_AUTO_LENGTH, functions[i].cb, NULL, &fn) != napi_ok) return NULL;
+    if (napi_set_named_property(env, exports, functions[i].name, fn) != napi_ok) return NULL;
+  }
   return exports;
 }

@@ -32,7 +32,8 @@ export type ErrorCode =
   | 'ERR_CONFIG'
   | 'ERR_SERVER_CLOSED'
   | 'ERR_DAEMON_STATE'
-  | 'ERR_MESSAGE_TOO_LARGE';
+  | 'ERR_MESSAGE_TOO_LARGE'
+  | 'ERR_FILE_UNSAFE';
 
 export interface SidewireErrorOptions {
   /** Numbered "how to fix" suggestions, most useful first. */

@@ -1,9 +1,18 @@
 /**
  * Reading a daemon's JSON config file, with errors that say what is wrong and where
  * (`config.json line 3 column 5: Unexpected token ']'`).
+ *
+ * Decision (docs/security.md "Files"): unlike the files sidewire creates, the config file is the
+ * operator's and may be a symbolic link (deployments link configs: /etc alternatives, Kubernetes
+ * ConfigMaps), and may belong to another user (a deploy user configuring a service user). What
+ * is checked, on the opened descriptor: it is a regular file (a FIFO would block the start and a
+ * device never ends; opened O_NONBLOCK so a FIFO cannot block the open either), at most
+ * MAX_CONFIG_BYTES, and not writable by every user (then anyone could configure the daemon:
+ * ERR_FILE_UNSAFE).
  */
 import * as fs from 'node:fs';
-import { systemCode } from '../errors.js';
+import { SidewireError, systemCode } from '../errors.js';
+import { unsafeFileError } from '../util/safe-file.js';
 import { DaemonError } from './daemon-error.js';
 import { jsonErrorOffset, lineAndColumn } from './json-error-offset.js';
 
@@ -29,9 +38,12 @@ export function readConfigFile(file: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-function readText(file: string): string {
+/** Largest config file read (1 MiB): a config is a few KiB; anything bigger is a wrong path. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+function openConfig(file: string): number {
   try {
-    return fs.readFileSync(file, 'utf8');
+    return fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
   } catch (err) {
     const code = systemCode(err);
     if (code === 'ENOENT') {
@@ -41,11 +53,58 @@ function readText(file: string): string {
         details: { file },
       });
     }
-    throw new DaemonError('ERR_CONFIG', `cannot read config file ${file}: ${code ?? (err as Error).message}`, {
-      cause: err,
-      fixes: [`check that ${file} is a readable regular file (ls -l ${file})`],
-      details: { file },
+    throw cannotRead(file, code ?? (err as Error).message, err);
+  }
+}
+
+function cannotRead(file: string, why: string, cause?: unknown): DaemonError {
+  return new DaemonError('ERR_CONFIG', `cannot read config file ${file}: ${why}`, {
+    ...(cause === undefined ? {} : { cause }),
+    fixes: [`check that ${file} is a readable regular file (ls -l ${file})`],
+    details: { file },
+  });
+}
+
+/** Checks the opened config file (see the module comment). */
+function checkConfigStats(file: string, st: fs.Stats): void {
+  if (st.isDirectory()) throw cannotRead(file, 'EISDIR (it is a directory)');
+  if (!st.isFile()) throw cannotRead(file, 'it is not a regular file (a FIFO, socket or device)');
+  if (typeof process.getuid === 'function' && (st.mode & 0o002) !== 0) {
+    const mode = (st.mode & 0o777).toString(8).padStart(4, '0');
+    throw unsafeFileError(file, `its mode is ${mode}, which lets every user write it (and so configure this daemon)`, `run: chmod o-w ${file}`, {
+      reason: 'mode',
+      mode,
     });
+  }
+  if (st.size > MAX_CONFIG_BYTES) throw tooLarge(file, st.size);
+}
+
+function tooLarge(file: string, size: number | undefined): DaemonError {
+  return new DaemonError('ERR_CONFIG', `config file ${file} is larger than ${MAX_CONFIG_BYTES} bytes${size === undefined ? '' : ` (${size})`}: is it the right file?`, {
+    fixes: [`point the config option at the daemon's JSON config (a few KiB), not ${file}`],
+    details: { file, size, limit: MAX_CONFIG_BYTES },
+  });
+}
+
+function readText(file: string): string {
+  const fd = openConfig(file);
+  try {
+    checkConfigStats(file, fs.fstatSync(fd));
+    // Bounded even if the file grows after the fstat.
+    const buf = Buffer.alloc(MAX_CONFIG_BYTES + 1);
+    let length = 0;
+    for (;;) {
+      const n = fs.readSync(fd, buf, length, buf.length - length, null);
+      if (n === 0) break;
+      length += n;
+      if (length > MAX_CONFIG_BYTES) throw tooLarge(file, undefined);
+    }
+    return buf.toString('utf8', 0, length);
+  } catch (err) {
+    if (err instanceof SidewireError) throw err;
+    throw cannotRead(file, systemCode(err) ?? (err as Error).message, err);
+  } finally {
+    fs.closeSync(fd);
   }
 }
 

@@ -4,11 +4,19 @@
  * the recorded pid is alive and replaces a stale file.
  *
  * Caveat: two daemons that find the same *stale* file at the same instant can both replace it.
- * The endpoint lock (DESIGN.md §2) is what serialises starts; acquire the endpoint first.
+ * The endpoint lock (docs/protocol.md §2) is what serialises starts; acquire the endpoint first.
+ *
+ * The pid file may be given a path in a shared directory (docs/security.md "Files"): it is read
+ * through O_NOFOLLOW and checked on the opened descriptor. A pid file that is a symbolic link,
+ * not a regular file, owned by another user or writable by group/other is refused with
+ * ERR_FILE_UNSAFE naming it, never followed, trusted or replaced. The temp file is created
+ * exclusively (O_EXCL never follows a link), its mode set on the descriptor, and what is linked
+ * or renamed into place is checked to be that very file.
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import { EndpointError, systemCode } from '../errors.js';
+import { EndpointError, isSidewireError, systemCode } from '../errors.js';
+import { CREATE_NEW_FLAGS, openSafeSync, readSafeSync, unsafeFileError } from '../util/safe-file.js';
 
 /** What a pid file holds. */
 export interface PidFileContent {
@@ -23,35 +31,62 @@ function tempPathFor(path: string): string {
   return `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
 }
 
-function writeTemp(path: string, pid: number): string {
+/** A complete temp file next to the pid file, and its identity. */
+interface TempFile {
+  readonly path: string;
+  readonly dev: number;
+  readonly ino: number;
+}
+
+function writeTemp(path: string, pid: number): TempFile {
   const tmp = tempPathFor(path);
-  fs.writeFileSync(tmp, `${pid}\n`, { mode: 0o600, flag: 'wx' });
-  fs.chmodSync(tmp, 0o600); // the umask can only narrow, but be explicit
-  return tmp;
+  const fd = openSafeSync(tmp, CREATE_NEW_FLAGS, 0o600);
+  try {
+    fs.fchmodSync(fd, 0o600); // the umask can only narrow, but be explicit (on the descriptor, never by path)
+    fs.writeFileSync(fd, `${pid}\n`);
+    const st = fs.fstatSync(fd);
+    return { path: tmp, dev: st.dev, ino: st.ino };
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Checks that `path` is now the temp file we wrote (another user may swap names in a shared dir). */
+function checkPlaced(path: string, tmp: TempFile): void {
+  const st = fs.lstatSync(path);
+  if (st.dev !== tmp.dev || st.ino !== tmp.ino) {
+    throw unsafeFileError(path, 'it was replaced while it was being written (another user can change that directory)', `use a pid file in a directory only you can write (the runtime dir is one)`, {
+      reason: 'type',
+    });
+  }
 }
 
 /**
- * Writes `pid` (default: this process) to `path` atomically with mode 0600, replacing any file there.
+ * Writes `pid` (default: this process) to `path` atomically with mode 0600, replacing any file
+ * there (a link there is replaced, never followed).
+ * @throws SidewireError ERR_FILE_UNSAFE when what ends up at `path` is not the file written
  */
 export function writePidFile(path: string, pid: number = process.pid): void {
   const tmp = writeTemp(path, pid);
   try {
-    fs.renameSync(tmp, path);
+    fs.renameSync(tmp.path, path);
   } catch (err) {
-    fs.rmSync(tmp, { force: true });
+    fs.rmSync(tmp.path, { force: true });
     throw err;
   }
+  checkPlaced(path, tmp);
 }
 
-/** The pid recorded in `path`, or undefined when the file is missing or does not hold a valid pid. */
+/**
+ * The pid recorded in `path`, or undefined when the file is missing or does not hold a valid pid.
+ * @throws SidewireError ERR_FILE_UNSAFE for a link, a non-file, another user's or a writable file
+ */
 export function readPidFile(path: string): PidFileContent | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync(path, 'utf8');
-  } catch (err) {
-    if (systemCode(err) === 'ENOENT') return undefined;
-    throw err;
-  }
+  const text = readSafeSync(path);
+  if (text === undefined) return undefined;
   const trimmed = text.trim();
   if (!/^\d{1,10}$/.test(trimmed)) return undefined;
   const pid = Number(trimmed);
@@ -73,9 +108,18 @@ export function isPidAlive(pid: number): boolean {
   }
 }
 
-/** Removes `path` if it records `pid` (default: this process). Returns whether it removed it. */
+/**
+ * Removes `path` if it records `pid` (default: this process) and is a file we can trust. Returns
+ * whether it removed it.
+ */
 export function removePidFileIfOurs(path: string, pid: number = process.pid): boolean {
-  const content = readPidFile(path);
+  let content: PidFileContent | undefined;
+  try {
+    content = readPidFile(path);
+  } catch (err) {
+    if (isSidewireError(err, 'ERR_FILE_UNSAFE')) return false; // not ours (any more): leave it
+    throw err;
+  }
   if (content?.pid !== pid) return false;
   try {
     fs.unlinkSync(path);
@@ -90,6 +134,7 @@ export function removePidFileIfOurs(path: string, pid: number = process.pid): bo
  * Claims `path` for `pid` (default: this process): creates it when absent (exclusively: of two
  * daemons creating it at once exactly one wins), replaces it when it is stale (dead pid or
  * garbage), and throws `ERR_ENDPOINT_IN_USE` when a live process other than `pid` holds it.
+ * @throws EndpointError ERR_ENDPOINT_IN_USE; SidewireError ERR_FILE_UNSAFE (see the module comment)
  */
 export function acquirePidFile(path: string, pid: number = process.pid): void {
   for (let attempt = 0; attempt < 5; attempt += 1) {
@@ -110,22 +155,29 @@ export function acquirePidFile(path: string, pid: number = process.pid): void {
 function createExclusive(path: string, pid: number): boolean {
   const tmp = writeTemp(path, pid);
   try {
-    fs.linkSync(tmp, path);
+    fs.linkSync(tmp.path, path); // never follows a link at `path`: EEXIST
+    checkPlaced(path, tmp);
     return true;
   } catch (err) {
     const code = systemCode(err);
     if (code === 'EEXIST') return false;
     if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS' && code !== 'EXDEV') throw err;
   } finally {
-    fs.rmSync(tmp, { force: true });
+    fs.rmSync(tmp.path, { force: true });
   }
+  let fd: number;
   try {
-    fs.writeFileSync(path, `${pid}\n`, { mode: 0o600, flag: 'wx' });
-    return true;
+    fd = openSafeSync(path, CREATE_NEW_FLAGS, 0o600);
   } catch (err) {
     if (systemCode(err) === 'EEXIST') return false;
     throw err;
   }
+  try {
+    fs.writeFileSync(fd, `${pid}\n`);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return true;
 }
 
 function inUse(path: string, pid: number | undefined): EndpointError {

@@ -8,8 +8,10 @@
  * - `parse`: the bytes are not a valid message (not JSON, not MessagePack).
  * - `too-large`: a message is over the configured size limit.
  * - `encoding`: the bytes of a JSON line are not valid UTF-8.
+ * - `over-budget`: an incomplete message could not be held: the decoder's `budget` (a server's
+ *   cap on bytes held for incomplete messages across connections) refused it.
  */
-export type FrameErrorKind = 'parse' | 'too-large' | 'encoding';
+export type FrameErrorKind = 'parse' | 'too-large' | 'encoding' | 'over-budget';
 
 export interface FrameError {
   readonly kind: FrameErrorKind;

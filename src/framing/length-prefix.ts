@@ -16,11 +16,16 @@
  * Callbacks that throw: the exception propagates out of `push()`, the frame being delivered counts
  * as consumed, and the remaining bytes of the chunk are kept and decoded first by the next
  * `push()`. The decoder is not re-entrant.
+ *
+ * With a `budget` (receive-budget.ts), a frame that spans chunks takes its whole length from it
+ * before its buffer is allocated, and gives it back once delivered; a refusal stops the decoder
+ * like an oversized header, reported as `over-budget`.
  */
 import { SidewireError } from '../errors.js';
 import { controlBodyBytes, INDIRECT_MARK } from './control-frames.js';
 import { frameError, type FrameError } from './frame-error.js';
 import { MAX_FRAME_LENGTH, resolveByteLimit } from './limits.js';
+import type { ReceiveBudget } from './receive-budget.js';
 
 /** Binary protocol version carried in the preface. */
 export const BINARY_VERSION = 1;
@@ -63,11 +68,18 @@ export interface LengthPrefixDecoderOptions {
    * @default none (those headers are lengths, normally over the limit)
    */
   readonly onControl?: (mark: number, a: number, b: number) => void;
+  /**
+   * Where the buffers of frames that span chunks are taken from (a server's cap across
+   * connections). A refusal stops the decoder with an `over-budget` error.
+   * @default none (no cap but maxFrameBytes)
+   */
+  readonly budget?: ReceiveBudget;
 }
 
 /** Splits a byte stream (after the preface) into length-prefixed frames. */
 export class LengthPrefixDecoder {
-  private readonly max: number;
+  private max: number;
+  private readonly budget: ReceiveBudget | undefined;
   private readonly onFrame: ((payload: Buffer) => void) | undefined;
   private readonly onFrameAt: ((buffer: Buffer, start: number, end: number) => void) | undefined;
   private readonly onError: (error: FrameError) => void;
@@ -91,6 +103,18 @@ export class LengthPrefixDecoder {
     this.onFrameAt = options.onFrameAt;
     this.onError = options.onError;
     this.onControl = options.onControl;
+    this.budget = options.budget;
+  }
+
+  /**
+   * Changes the frame limit (e.g. a server raises it once a connection authenticated). Lowered
+   * below the frame being assembled, the decoder stops with `too-large` at once. Not from inside
+   * a callback of this decoder's `push()`.
+   */
+  setMaxFrameBytes(bytes: number): void {
+    this.max = resolveByteLimit('maxFrameBytes', bytes);
+    const frame = this.frame;
+    if (frame !== null && this.control === 0 && frame.length > this.max && !this.stopped) this.stop(frame.length);
   }
 
   /** Bytes held for an incomplete header or frame. */
@@ -118,6 +142,7 @@ export class LengthPrefixDecoder {
           if (this.frameFill < frame.length) return;
           this.frame = null;
           this.frameFill = 0;
+          this.budget?.give(frame.length);
           this.deliver(frame, 0, frame.length);
           continue;
         }
@@ -146,6 +171,10 @@ export class LengthPrefixDecoder {
           pos += length;
           this.deliver(chunk, pos - length, pos);
         } else {
+          if (this.budget !== undefined && !this.budget.take(length)) {
+            this.stop(length, 'over-budget');
+            return;
+          }
           this.frame = Buffer.allocUnsafe(length); // fully overwritten before it is delivered
           this.frameFill = 0;
         }
@@ -167,18 +196,17 @@ export class LengthPrefixDecoder {
     else this.onFrame!(start === 0 && end === buffer.length ? buffer : buffer.subarray(start, end));
   }
 
-  private stop(length: number): void {
+  private stop(length: number, kind: 'too-large' | 'over-budget' = 'too-large'): void {
     this.stopped = true;
     this.control = 0;
     this.headerFill = 0;
+    if (this.frame !== null) this.budget?.give(this.frame.length);
     this.frame = null;
     this.frameFill = 0;
     this.onError(
-      frameError(
-        'too-large',
-        `frame of ${length} bytes is over the limit of ${this.max} bytes (maxFrameBytes); the binary stream cannot continue`,
-        length,
-      ),
+      kind === 'too-large'
+        ? frameError('too-large', `frame of ${length} bytes is over the limit of ${this.max} bytes (maxFrameBytes); the binary stream cannot continue`, length)
+        : frameError('over-budget', `frame of ${length} bytes cannot be held: the buffer for incomplete messages is full; the binary stream cannot continue`, length),
     );
   }
 }

@@ -3,16 +3,26 @@
  * arrays, strings, numbers, booleans, nil, bin), reading a frame in place (`buf` from `start` to
  * `end`, no slice). It returns what @msgpack/msgpack's default `Decoder` returns for the same
  * bytes (bin as a Buffer view of `buf`, 64-bit integers as numbers, maps as plain objects), and
- * gives up — `undefined` from `tryDecode` — on everything else: extension types (Dates), keys
- * that are not strings, a `__proto__` key, nesting deeper than 64, truncated or malformed input,
- * trailing bytes. The caller then decodes the frame with @msgpack/msgpack, which decides (and
- * words the error) exactly as before.
+ * gives up — `NEEDS_LIBRARY` from `tryDecode` — on everything else: extension types (Dates), keys
+ * that are not strings, a `__proto__` key, nesting at the depth limit, truncated or malformed
+ * input, trailing bytes. The caller then checks the frame (msgpack-bounds.ts) and decodes it with
+ * @msgpack/msgpack, which decides (and words the error).
+ *
+ * Declared lengths: an array or map is allocated only when its elements can fit in the bytes left,
+ * and when all the arrays and maps of the frame so far declare no more elements than the frame has
+ * bytes (each element is a value of at least one byte). One compare each, per container, not per
+ * value; without the second, nested arrays each claiming about the bytes left would allocate that
+ * many slots per level (docs/protocol.md, "Errors, limits and closing").
  */
 import { bufferView } from './buffer-view.js';
+import { MAX_DECODE_DEPTH } from './msgpack-bounds.js';
 import { type ConstantBytes, JSONRPC_2_0, KEY_ID, KEY_METHOD, KEY_PARAMS, KEY_RESULT, KEY_ERROR } from './msgpack-envelope.js';
 
-/** Nesting this deep is left to @msgpack/msgpack (it does not recurse). */
-const MAX_DEPTH = 64;
+/**
+ * Containers this deep (0: the top value) are left to the checked library path: their elements
+ * would be nested deeper than MAX_DECODE_DEPTH levels (refused there), or they are empty (decoded).
+ */
+const MAX_DEPTH = MAX_DECODE_DEPTH - 1;
 /** Keys and short string values up to this many bytes are looked up in small caches. */
 const CACHED_BYTES = 16;
 /** Strings up to this many bytes are built in JavaScript (above, Buffer#toString is faster). */
@@ -96,6 +106,8 @@ const EMPTY = Buffer.alloc(0);
 var buf: Buffer = EMPTY; // eslint-disable-line no-var
 var pos = 0; // eslint-disable-line no-var
 var end = 0; // eslint-disable-line no-var
+/** Elements the frame's arrays and maps may still declare (see the file comment). */
+var budget = 0; // eslint-disable-line no-var
 
 /**
  * Decodes the one MessagePack value in `source[start, stop)`, or returns `NEEDS_LIBRARY` when the
@@ -105,6 +117,7 @@ export function tryDecode(source: Buffer, start: number, stop: number): unknown 
   buf = source;
   pos = start;
   end = stop;
+  budget = stop - start;
   try {
     const value = readMessage() ?? read(0);
     return pos === end ? value : NEEDS_LIBRARY;
@@ -268,14 +281,14 @@ function readBinary(n: number): Buffer {
 }
 
 function readArray(n: number, depth: number): unknown[] {
-  if (depth >= MAX_DEPTH || n > end - pos) throw GIVE_UP; // every item takes at least one byte
+  if (depth >= MAX_DEPTH || n > end - pos || (budget -= n) < 0) throw GIVE_UP; // every item takes at least one byte
   const out = new Array<unknown>(n);
   for (let i = 0; i < n; i++) out[i] = read(depth + 1);
   return out;
 }
 
 function readMap(n: number, depth: number): Record<string, unknown> {
-  if (depth >= MAX_DEPTH || 2 * n > end - pos) throw GIVE_UP;
+  if (depth >= MAX_DEPTH || 2 * n > end - pos || (budget -= 2 * n) < 0) throw GIVE_UP;
   if (depth === 0 && (n === 3 || n === 4)) return readEnvelope(n);
   const out: Record<string, unknown> = {};
   for (let i = 0; i < n; i++) {

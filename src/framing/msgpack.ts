@@ -20,14 +20,21 @@
  * The common types are encoded and decoded by hand-written code (msgpack-encoder.ts,
  * msgpack-decoder.ts) that produces the same bytes and values as @msgpack/msgpack, several times
  * faster for JSON-RPC-shaped messages; @msgpack/msgpack handles the rest (Dates, extensions,
- * malformed input and its error messages).
+ * malformed input and its error messages), after `checkBounds` (msgpack-bounds.ts) made sure no
+ * declared length can make it allocate more than the frame holds, and that values nest at most
+ * `MAX_DECODE_DEPTH` (100) levels deep: a frame breaking either rule is a parse error.
  */
 import { Decoder } from '@msgpack/msgpack';
 import { frameError, type FrameError } from './frame-error.js';
+import { checkBounds } from './msgpack-bounds.js';
 import { NEEDS_LIBRARY, tryDecode } from './msgpack-decoder.js';
 import { MsgpackEncoder } from './msgpack-encoder.js';
 
 const encoder = new MsgpackEncoder();
+/**
+ * Default limits (2^32 - 1): checkBounds has bounded every length by the frame before the library
+ * sees it, which per-frame maxArrayLength & co could not do alone (nested arrays multiply).
+ */
 const decoder = new Decoder();
 /** The encoder's reusable scratch Buffer (grown as needed, dropped when it grew big). */
 const SCRATCH_BYTES = 2048;
@@ -87,6 +94,8 @@ export function decodeMsgpackAt(source: Buffer, start: number, end: number): Msg
   }
   const fast = tryDecode(source, start, end);
   if (fast !== NEEDS_LIBRARY) return { ok: true, value: fast };
+  const refused = checkBounds(source, start, end);
+  if (refused !== undefined) return { ok: false, error: frameError('parse', `binary frame is not valid MessagePack: ${refused}`, end - start) };
   try {
     return { ok: true, value: decoder.decode(start === 0 && end === source.length ? source : source.subarray(start, end)) };
   } catch (err) {

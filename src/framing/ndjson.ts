@@ -18,16 +18,26 @@
  * inside a callback.
  *
  * Memory: the decoder keeps references to (slices of) the chunks it was given while a line is
- * incomplete, without copying them; do not modify a chunk after pushing it.
+ * incomplete, without copying them; do not modify a chunk after pushing it. Only small pieces
+ * after the first (a peer trickling a line in tiny reads) are copied into a buffer of the decoder's
+ * own, so holding a line costs about its bytes, not one Buffer object (~100 bytes) per read. With a `budget`
+ * (receive-budget.ts) it takes those bytes from it first; when the budget refuses, the line is
+ * dropped like an oversized one and reported as `over-budget`.
  */
 import { isAscii, isUtf8 } from 'node:buffer';
 import { frameError, type FrameError } from './frame-error.js';
 import { resolveByteLimit } from './limits.js';
+import type { ReceiveBudget } from './receive-budget.js';
 
 const LF = 0x0a;
 const CR = 0x0d;
 const SPACE = 0x20;
 const TAB = 0x09;
+/** Pieces of an incomplete line shorter than this (after its first) are copied, not referenced. */
+const SMALL_PIECE = 1024;
+/** Bounds of the buffers small pieces are copied into (each about the size of the line so far). */
+const MIN_TAIL = 4096;
+const MAX_TAIL = 64 * 1024;
 
 export interface NdjsonDecoderOptions {
   /**
@@ -44,16 +54,26 @@ export interface NdjsonDecoderOptions {
    * buffering them and carries on). Decoding continues after every error.
    */
   readonly onError: (error: FrameError) => void;
+  /**
+   * Where the bytes of incomplete lines are taken from (a server's cap across connections). When
+   * it refuses, the line is dropped and reported as `over-budget` (then skipped to its `\n`).
+   * @default none (no cap but maxMessageBytes)
+   */
+  readonly budget?: ReceiveBudget;
 }
 
 /** Splits a byte stream into NDJSON lines and parses each one. See the file comment for the rules. */
 export class NdjsonDecoder {
-  private readonly max: number;
+  private max: number;
+  private readonly budget: ReceiveBudget | undefined;
   private readonly onMessage: (value: unknown) => void;
   private readonly onError: (error: FrameError) => void;
   /** Pieces of the incomplete current line (none contains a `\n`). */
   private pending: Buffer[] = [];
   private pendingBytes = 0;
+  /** Where small pieces of the incomplete line are copied (its bytes follow `pending`'s), and how full it is. */
+  private tail: Buffer | null = null;
+  private tailFill = 0;
   /** Inside an oversized line that was already reported: skip up to the next `\n`. */
   private discarding = false;
   /** Unscanned bytes left over when a callback threw; decoded before the next input. */
@@ -63,6 +83,22 @@ export class NdjsonDecoder {
     this.max = resolveByteLimit('maxMessageBytes', options.maxMessageBytes);
     this.onMessage = options.onMessage;
     this.onError = options.onError;
+    this.budget = options.budget;
+  }
+
+  /**
+   * Changes the line limit (e.g. a server raises it once a connection authenticated). Lowered
+   * below the incomplete line held, that line is dropped and reported `too-large` at once.
+   * Not from inside a callback of this decoder's `push()`.
+   */
+  setMaxMessageBytes(bytes: number): void {
+    this.max = resolveByteLimit('maxMessageBytes', bytes);
+    if (this.pendingBytes > this.max + 1) {
+      const held = this.pendingBytes;
+      this.dropPending();
+      this.discarding = true;
+      this.onError(this.tooLarge(held));
+    }
   }
 
   /** Bytes held for an incomplete line (plus any left unscanned by a throwing callback). */
@@ -133,9 +169,9 @@ export class NdjsonDecoder {
     this.discarding = false;
     if (this.pendingBytes === 0) return;
     const total = this.pendingBytes;
+    this.sealTail();
     const line = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, total);
-    this.pending = [];
-    this.pendingBytes = 0;
+    this.dropPending();
     this.decodeLine(line, 0, total);
   }
 
@@ -144,22 +180,61 @@ export class NdjsonDecoder {
     const total = this.pendingBytes + (chunk.length - from);
     // One byte of slack: a trailing '\r' may turn out to be part of the line ending.
     if (total > this.max && (total > this.max + 1 || chunk[chunk.length - 1] !== CR)) {
-      this.pending = [];
-      this.pendingBytes = 0;
+      this.dropPending();
       this.discarding = true;
       this.onError(this.tooLarge(total));
       return;
     }
-    this.pending.push(from === 0 ? chunk : chunk.subarray(from));
+    if (this.budget !== undefined && !this.budget.take(chunk.length - from)) {
+      this.dropPending();
+      this.discarding = true;
+      this.onError(frameError('over-budget', `message of at least ${total} bytes cannot be held: the buffer for incomplete messages is full`, total));
+      return;
+    }
+    const n = chunk.length - from;
+    if (this.pendingBytes > 0 && n < SMALL_PIECE) {
+      this.copyToTail(chunk, from, n);
+    } else {
+      this.sealTail();
+      this.pending.push(from === 0 ? chunk : chunk.subarray(from));
+    }
     this.pendingBytes = total;
+  }
+
+  /** Appends `chunk[from, from + n)` to the tail buffer, starting a new one when it is full. */
+  private copyToTail(chunk: Buffer, from: number, n: number): void {
+    if (this.tail === null || this.tailFill + n > this.tail.length) {
+      this.sealTail();
+      this.tail = Buffer.allocUnsafe(Math.min(MAX_TAIL, Math.max(MIN_TAIL, this.pendingBytes))); // n < MIN_TAIL: it fits
+    }
+    chunk.copy(this.tail, this.tailFill, from, from + n);
+    this.tailFill += n;
+  }
+
+  /** Moves the tail's bytes to the end of `pending`. */
+  private sealTail(): void {
+    if (this.tail === null) return;
+    if (this.tailFill > 0) this.pending.push(this.tail.subarray(0, this.tailFill));
+    this.tail = null;
+    this.tailFill = 0;
+  }
+
+  /** Forgets the incomplete line (and gives its bytes back to the budget). */
+  private dropPending(): void {
+    if (this.pendingBytes === 0) return;
+    this.budget?.give(this.pendingBytes);
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.tail = null;
+    this.tailFill = 0;
   }
 
   /** The line made of the pending pieces plus `chunk[from..nl)` is complete. */
   private completePending(chunk: Buffer, from: number, nl: number): void {
     const total = this.pendingBytes + (nl - from);
+    this.sealTail();
     const pieces = this.pending;
-    this.pending = [];
-    this.pendingBytes = 0;
+    this.dropPending();
     if (total > this.max + 1) {
       this.onError(this.tooLarge(total));
       return;

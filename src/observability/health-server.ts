@@ -3,11 +3,12 @@
  * `GET /metrics`, on loopback TCP (default `127.0.0.1`, a free port) or on a unix socket.
  * It refuses foreign `Host` headers (DNS rebinding) and non-loopback binds unless allowed.
  */
-import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { EndpointError, SidewireError, systemCode } from '../errors.js';
+import { listenServer } from '../transport/bind.js';
+import { bindSocketFile, removeIfSame, type FileIdentity } from '../transport/socket-file.js';
 import { createHealthHandler, type HealthSnapshot, type MetricsBody } from './health-handler.js';
 import { silentLogger, type Logger } from './logger.js';
 import { isLoopbackHost } from './loopback.js';
@@ -164,19 +165,19 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
   server.headersTimeout = 5000;
   server.requestTimeout = 10_000;
   const where = socketPath ?? `${host}:${options.port ?? 0}`;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) => reject(listenError(err, where, socketPath !== undefined)));
-    const listenOn = socketPath !== undefined ? { path: socketPath } : { host, port: options.port ?? 0 };
-    server.listen(listenOn, () => resolve());
-  });
-  server.on('error', (err) => logger.error({ err }, 'health server error'));
-  if (socketPath !== undefined) {
-    try {
-      fs.chmodSync(socketPath, 0o600);
-    } catch (err) {
-      logger.warn({ err, path: socketPath }, 'could not set mode 0600 on the health socket');
+  let socketFile: FileIdentity | undefined;
+  try {
+    if (socketPath !== undefined) {
+      // Born 0600, verified, published by link: never chmod'ed by a path another user can swap (docs/security.md "Files").
+      socketFile = await bindSocketFile(server, socketPath, 0o600);
+    } else {
+      await listenServer(server, { host, port: options.port ?? 0 });
     }
+  } catch (err) {
+    if (err instanceof SidewireError) throw err; // ERR_FILE_UNSAFE
+    throw listenError(err, where, socketPath !== undefined);
   }
+  server.on('error', (err) => logger.error({ err }, 'health server error'));
   const address = addressOf(server, socketPath);
   let closing: Promise<void> | undefined;
   return {
@@ -184,6 +185,7 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
     address,
     close() {
       closing ??= new Promise<void>((resolve) => {
+        if (socketPath !== undefined && socketFile !== undefined) removeIfSame(socketPath, socketFile); // before closing: see removeIfSame
         server.close(() => resolve());
         server.closeAllConnections();
       });

@@ -4,9 +4,11 @@
  * ring for the frames it receives. The stream and its writer call this; the rings themselves are
  * in src/transport/shm.
  */
+import type { Duplex } from 'node:stream';
 import { releaseFrame } from '../framing/control-frames.js';
 import { FRAME_HEADER_BYTES } from './binary-codec.js';
 import { shmNative, shmUnavailable, type ShmNative } from '../transport/shm/native.js';
+import { socketPeerCredentials } from '../transport/shm/peer-credentials.js';
 import { IncomingRing, OutgoingRing, type RingOffer } from '../transport/shm/shared-ring.js';
 import type { SharedMemorySettings } from '../transport/shm/shm-options.js';
 
@@ -39,6 +41,8 @@ export interface ShmCounters {
 export class SharedMemoryLink {
   readonly minFrameBytes: number;
   private readonly native: ShmNative;
+  /** The connection's socket: the kernel says through it who the peer is (the only process whose ring we open). */
+  private readonly socket: Duplex;
   private readonly ringBytes: number;
   private out: OutgoingRing | undefined;
   private incoming: IncomingRing | undefined;
@@ -49,8 +53,9 @@ export class SharedMemoryLink {
   private waitedForRoom = 0;
   private receivedViaRing = 0;
 
-  private constructor(native: ShmNative, settings: SharedMemorySettings) {
+  private constructor(native: ShmNative, settings: SharedMemorySettings, socket: Duplex) {
     this.native = native;
+    this.socket = socket;
     this.ringBytes = settings.ringBytes;
     this.minFrameBytes = settings.minFrameBytes;
   }
@@ -60,10 +65,10 @@ export class SharedMemoryLink {
     return { outgoing, incoming: this.incoming !== undefined, sentViaRing, waitedForRoom, receivedViaRing };
   }
 
-  /** A link, or a string saying why there can be none on this machine. */
-  static create(settings: SharedMemorySettings): SharedMemoryLink | string {
+  /** A link for the connection on `socket`, or a string saying why there can be none on this machine. */
+  static create(settings: SharedMemorySettings, socket: Duplex): SharedMemoryLink | string {
     const native = shmNative();
-    return native === null ? (shmUnavailable() ?? 'unavailable') : new SharedMemoryLink(native, settings);
+    return native === null ? (shmUnavailable() ?? 'unavailable') : new SharedMemoryLink(native, settings, socket);
   }
 
   /** Makes this side's ring and returns the offer for the peer (undefined when the file could not be made). */
@@ -92,10 +97,13 @@ export class SharedMemoryLink {
     this.state = 'off';
   }
 
-  /** Maps the peer's ring; a string says why not. */
+  /**
+   * Maps the peer's ring, after the checks of docs/shared-memory.md (the same on both sides: a
+   * client checks a server's ring as a server checks a client's); a string says why not.
+   */
   openIncoming(offer: unknown): string | undefined {
     if (this.incoming !== undefined) return 'the peer offered a ring twice';
-    const ring = IncomingRing.open(this.native, offer);
+    const ring = IncomingRing.open(this.native, offer, socketPeerCredentials(this.native, this.socket));
     if (typeof ring === 'string') return ring;
     this.incoming = ring;
     return undefined;

@@ -22,6 +22,7 @@
 import type { Socket } from 'node:net';
 import { INDIRECT_MARK, releaseFrame } from '../framing/control-frames.js';
 import { BINARY_PREFACE, LengthPrefixDecoder } from '../framing/length-prefix.js';
+import type { ReceiveBudget } from '../framing/receive-budget.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../framing/limits.js';
 import { decodeMsgpackAt } from '../framing/msgpack.js';
 import { NEEDS_LIBRARY, tryDecode } from '../framing/msgpack-decoder.js';
@@ -57,6 +58,12 @@ export interface BinaryStreamOptions extends SocketStreamOptions {
   /** Bytes already read from the socket (after the client's preface, on the server); decoded first on `start`. */
   readonly initial?: Buffer;
   /**
+   * Where the buffers of incoming frames that span reads are taken from (the server's cap across
+   * connections, receive-budget.ts).
+   * @default none
+   */
+  readonly receiveBudget?: ReceiveBudget;
+  /**
    * Send our preface (`00 53 57 01`) before the first frame. Both sides do; the server's router
    * has already read and checked the client's.
    * @default true
@@ -84,6 +91,9 @@ export class BinaryStream extends SocketMessageStream implements MessageStream {
   private writerOver = false;
   /** The shared-memory side channel, once negotiated. */
   private shm: SharedMemoryLink | undefined;
+  /** The incoming frame limit set by `limitIncoming` (undefined: `maxMessageBytes`), and the decoder once started. */
+  private incomingLimit: number | undefined;
+  private decoder: LengthPrefixDecoder | undefined;
 
   constructor(socket: Socket, options: BinaryStreamOptions = {}) {
     super(socket, options);
@@ -122,7 +132,7 @@ export class BinaryStream extends SocketMessageStream implements MessageStream {
 
   /** Client, before `$/hello`: makes this side's ring; its offer goes into the hello params as `shm`. */
   offerSharedMemory(settings: SharedMemorySettings): RingOffer | undefined {
-    const link = SharedMemoryLink.create(settings);
+    const link = SharedMemoryLink.create(settings, this.socket);
     if (typeof link === 'string') return undefined;
     const offer = link.offer();
     if (offer === undefined) return undefined;
@@ -144,7 +154,7 @@ export class BinaryStream extends SocketMessageStream implements MessageStream {
   /** Server, in `$/hello`: maps the client's ring and offers ours; the `shm` of the hello result. */
   acceptSharedMemory(offer: unknown, settings: SharedMemorySettings): ShmHelloReply {
     if (this.shm !== undefined) return { accepted: false, reason: 'this connection already has a shared ring' };
-    const link = SharedMemoryLink.create(settings);
+    const link = SharedMemoryLink.create(settings, this.socket);
     if (typeof link === 'string') return { accepted: false, reason: link };
     const problem = link.openIncoming(offer);
     if (problem !== undefined) {
@@ -184,7 +194,8 @@ export class BinaryStream extends SocketMessageStream implements MessageStream {
       this.close(); // ...which goes out before the end: the stream cannot resync
     };
     const decoder = new LengthPrefixDecoder({
-      maxFrameBytes,
+      maxFrameBytes: this.incomingLimit ?? maxFrameBytes,
+      ...(this.options.receiveBudget === undefined ? {} : { budget: this.options.receiveBudget }),
       onFrameAt: onFrame,
       onError: fail,
       onControl: (mark, a, b) => {
@@ -204,6 +215,7 @@ export class BinaryStream extends SocketMessageStream implements MessageStream {
         }
       },
     });
+    this.decoder = decoder;
     let feed = (chunk: Buffer): void => decoder.push(chunk);
     if (this.preface === 'waiting') {
       const reader = new PeerPrefaceReader();
@@ -251,6 +263,11 @@ export class BinaryStream extends SocketMessageStream implements MessageStream {
       handlers.onPeerEnd?.();
     });
     this.startReading();
+  }
+
+  limitIncoming(bytes: number): void {
+    this.incomingLimit = Math.min(bytes, this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
+    this.decoder?.setMaxFrameBytes(this.incomingLimit);
   }
 
   send(message: object | PreparedMessage, priority: MessagePriority = 'reply'): SendOutcome {

@@ -1,5 +1,10 @@
-/** Options of `connect()`. */
-import type { SharedMemoryOption } from '../transport/shm/shm-options.js';
+/** Options of `connect()`, with the allowed values of each (checked once, when the client is made). */
+import { resolveSharedMemory, type SharedMemoryOption } from '../transport/shm/shm-options.js';
+import { MAX_FRAME_LENGTH } from '../framing/limits.js';
+import {
+  bool, checkOptions, either, func, integer, invalidOption, literal, MAX_COUNT, MAX_TIMER_MS, millis, nested, numberIn, object, oneOf,
+  text, withMethods, type Check, type OptionTable,
+} from '../util/validate-options.js';
 import type { Socket } from 'node:net';
 import type { ClientSpoolOptions } from '../spool/client-spool.js';
 import type { ReconnectOptions } from './backoff.js';
@@ -19,12 +24,13 @@ export interface ClientOptions extends ClientTargetOptions {
    */
   readonly client?: { readonly name: string; readonly version: string };
   /**
-   * Limit for connecting plus the `$/hello` reply.
+   * Limit for connecting plus the `$/hello` reply, in ms: an integer from 1 to 2147483647.
    * @default 5000
    */
   readonly connectTimeoutMs?: number;
   /**
-   * Default timeout of `call()`; 0 = none. Per call: `call(m, p, { timeoutMs })`.
+   * Default timeout of `call()`, in ms: an integer from 0 (none) to 2147483647. Per call:
+   * `call(m, p, { timeoutMs })`.
    * @default 30000
    */
   readonly callTimeoutMs?: number;
@@ -38,7 +44,7 @@ export interface ClientOptions extends ClientTargetOptions {
    */
   readonly mode?: 'json' | 'binary' | 'auto';
   /**
-   * Largest accepted incoming message, in bytes.
+   * Largest accepted incoming message, in bytes: an integer from 1 to 4294967295.
    * @default 16777216 (16 MiB)
    */
   readonly maxMessageBytes?: number;
@@ -122,4 +128,56 @@ export interface CallOptions {
 /** The timeout of a call that sets none: `ClientOptions.callTimeoutMs`, else 30 s. */
 export function callTimeoutOf(options: ClientOptions): number {
   return options.callTimeoutMs ?? 30_000;
+}
+
+const attempts: Check = {
+  expected: 'an integer from 0 to 1000000 or Infinity (0 = do not reconnect)',
+  test: (v) => v === Infinity || (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_COUNT),
+};
+
+/** `reconnect` (backoff.ts applies them; these are its ranges). */
+const RECONNECT_CHECKS: OptionTable = {
+  initialDelayMs: numberIn(0, MAX_TIMER_MS),
+  factor: numberIn(1, 1000),
+  maxDelayMs: numberIn(0, MAX_TIMER_MS),
+  jitter: numberIn(0, 1),
+  maxAttempts: attempts,
+  random: func,
+};
+
+/** The allowed values of every client option (a key of `ClientOptions` without a row does not compile). */
+const CLIENT_CHECKS: { readonly [K in keyof ClientOptions]-?: Check } = {
+  app: text,
+  name: text,
+  endpoint: either(text, object),
+  envVar: text,
+  env: object,
+  token: text,
+  allowRemote: bool,
+  client: {
+    expected: 'an object { name, version } of two strings',
+    test: (v) => typeof v === 'object' && v !== null && typeof (v as { name?: unknown }).name === 'string' && typeof (v as { version?: unknown }).version === 'string',
+  },
+  connectTimeoutMs: millis(1),
+  callTimeoutMs: millis(0, '(0 = none)'),
+  mode: oneOf('json', 'binary', 'auto'),
+  maxMessageBytes: integer(1, MAX_FRAME_LENGTH),
+  sharedMemory: either(bool, object), // its ranges: resolveSharedMemory (shm-options.ts), below
+  transportFactory: func,
+  timers: withMethods('setTimeout', 'clearTimeout', 'now'),
+  reconnect: either(literal(false), nested(RECONNECT_CHECKS, true)),
+  queue: nested({ maxSize: integer(0, MAX_COUNT), timeoutMs: millis(0, '(0 = only the call\'s own timeout)') }, true),
+  spool: either(bool, nested({ batchSize: integer(1, MAX_COUNT), maxBytes: integer(1, Number.MAX_SAFE_INTEGER), now: func }, true)),
+  metrics: object,
+  logger: withMethods('debug', 'info', 'warn', 'error'),
+};
+
+/**
+ * Checks every client option once, when the client is made.
+ * @throws SidewireError ERR_INVALID_ARGUMENT naming the option, its value and what is allowed
+ */
+export function validateClientOptions(options: ClientOptions): void {
+  if (typeof options !== 'object' || options === null) throw invalidOption('options', options, 'an object');
+  checkOptions(options, CLIENT_CHECKS);
+  resolveSharedMemory(options.sharedMemory);
 }

@@ -7,7 +7,7 @@
 import type { Endpoint } from '../endpoint/endpoint.js';
 import { formatEndpoint, parseEndpoint } from '../endpoint/parse.js';
 import { resolveEndpoint, type EndpointSource, type ResolvedEndpoint } from '../endpoint/resolve.js';
-import { readDiscovery } from '../transport/discovery.js';
+import { readTrustedDiscovery } from '../transport/discovery.js';
 import type { DiscoveryRecord } from '../transport/types.js';
 
 export interface ClientTargetOptions {
@@ -68,11 +68,12 @@ function discoveredEndpoint(record: DiscoveryRecord | undefined): Endpoint | und
 
 /**
  * Resolves the endpoint and token for a client.
- * @throws EndpointError for a malformed explicit or environment endpoint
+ * @throws EndpointError for a malformed explicit or environment endpoint; SidewireError
+ *   ERR_FILE_UNSAFE for a discovery file (or its dir) that is not safe to trust (docs/security.md)
  */
 export function resolveClientTarget(options: ClientTargetOptions = {}): ClientTarget {
   const resolved = resolveClientEndpoint(options);
-  const record = readDiscovery(resolved.discoveryPath);
+  const record = readTrustedDiscovery(resolved.discoveryPath); // ERR_FILE_UNSAFE for a file another user could have planted
   const discovered = discoveredEndpoint(record);
   let endpoint = resolved.endpoint;
   let source: ClientTarget['source'] = resolved.source;

@@ -13,7 +13,6 @@
  * holds the events and how they are emitted.
  */
 import type { ShmCounters as SharedMemoryStatus } from './binary-shm.js';
-import { resolveSharedMemory } from '../transport/shm/shm-options.js';
 import { EventEmitter } from 'node:events';
 import { SidewireError } from '../errors.js';
 import { observeCall } from '../observability/client-calls.js';
@@ -22,7 +21,7 @@ import { CallSender } from './call-sender.js';
 import { ClientConnector } from './client-connector.js';
 import { blockedError } from './client-errors.js';
 import { reportError, type ClientEvents } from './client-events.js';
-import { callTimeoutOf, type CallOptions, type ClientOptions, type NotifyOptions } from './client-options.js';
+import { callTimeoutOf, validateClientOptions, type CallOptions, type ClientOptions, type NotifyOptions } from './client-options.js';
 import { StatusFeed, type ClientStateName, type ClientStatus } from './client-status.js';
 import { DurableNotifier } from './durable-notifier.js';
 import { EventHandlers, type EventHandler } from './event-handlers.js';
@@ -48,7 +47,7 @@ export class Client<S extends ServiceShape = UntypedService> extends EventEmitte
   constructor(options: ClientOptions = {}) {
     super();
     this.options = options;
-    resolveSharedMemory(options.sharedMemory); // a bad value fails here, not at every connection attempt
+    validateClientOptions(options); // a bad value fails here, not at every connection attempt
     const timers = options.timers ?? realTimers;
     this.feed = new StatusFeed({ state: 'idle', at: timers.now() });
     const readySession = (): RpcSession | undefined => (this.state === 'ready' && this.session?.isOpen === true ? this.session : undefined);

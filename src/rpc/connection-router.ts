@@ -29,7 +29,10 @@ export interface RouteOptions {
   /** Handles binary-mode sockets when `modeHandlers.binary` is absent (the server's binary mode). */
   readonly binary: ModeHandler;
   readonly modeHandlers: ModeHandlers;
-  /** Give up on a socket that sent nothing significant within this long (0 = wait forever). */
+  /**
+   * Close a socket that sent nothing significant within this long (0 = wait forever), after one
+   * -32003 line (`limits.firstByteTimeoutMs`, docs/protocol.md "Limits").
+   */
   readonly sniffTimeoutMs: number;
   readonly timers: Timers;
   /** Told the sniffed mode (and the chunk that decided it) before the socket is handed over or closed (metrics). */
@@ -61,13 +64,35 @@ export function busyLine(limit: number): string {
   );
 }
 
+/** The one line sent before closing a connection that missed a deadline (id null). */
+export function timeoutLine(message: string): string {
+  return JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: ErrorCodes.TimedOut, message } }) + '\n';
+}
+
+/**
+ * Calls `fn` once `ms` have passed and the input that arrived meanwhile has been read: the timer
+ * waits one more `setImmediate` (after the event loop's poll phase), so when the loop was blocked
+ * past the deadline, what a prompt client sent during the block (its first bytes, its `$/hello`)
+ * is handled before the deadline is judged. Returns the function that cancels it.
+ */
+export function inputDeadline(timers: Timers, ms: number, fn: () => void): () => void {
+  let immediate: ReturnType<typeof setImmediate> | undefined;
+  const timer: TimerHandle = timers.setTimeout(() => {
+    immediate = setImmediate(fn);
+  }, ms);
+  return () => {
+    timers.clearTimeout(timer);
+    if (immediate !== undefined) clearImmediate(immediate);
+  };
+}
+
 /** Reads until the mode is known, then hands the socket over. */
 export function routeConnection(socket: Socket, options: RouteOptions): void {
-  let timer: TimerHandle | undefined;
+  let cancelDeadline: (() => void) | undefined;
   const stop = (): void => {
     socket.removeListener('data', onData);
     socket.removeListener('end', onEnd);
-    if (timer !== undefined) options.timers.clearTimeout(timer);
+    cancelDeadline?.();
   };
   const onData = (chunk: Buffer): void => {
     const sniff = sniffMode(chunk);
@@ -93,5 +118,11 @@ export function routeConnection(socket: Socket, options: RouteOptions): void {
   socket.on('data', onData);
   socket.once('end', onEnd);
   socket.once('close', stop);
-  if (options.sniffTimeoutMs > 0) timer = options.timers.setTimeout(() => socket.destroy(), options.sniffTimeoutMs);
+  const ms = options.sniffTimeoutMs;
+  if (ms > 0) {
+    cancelDeadline = inputDeadline(options.timers, ms, () => {
+      stop();
+      endPolitely(socket, options.timers, timeoutLine(`timed out: nothing received within ${ms} ms of connecting`));
+    });
+  }
 }

@@ -1,6 +1,7 @@
 /**
  * Server-side state of one JSON/binary connection: clientId, hello/auth state, subscriptions,
- * timers (hello, idle, half-open), notifications and replies; its requests run in a
+ * timers (hello, auth, idle, half-open), the incoming message limit before authentication
+ * (docs/protocol.md "Limits"), notifications and replies; its requests run in a
  * RequestRunner (request-runner.ts). Decodes nothing itself: it sits on a `MessageStream`, so it
  * works the same for every wire mode.
  */
@@ -19,7 +20,10 @@ import type { MessageStream, SendOutcome, StreamCloseInfo, StreamFrameError } fr
 import { ErrorCodes, ResponseError } from './response-error.js';
 import { LazyAbort } from './lazy-abort.js';
 import { RequestRunner } from './request-runner.js';
+import { BatchRunner } from './batch-runner.js';
+import { addSubscriptions, removeSubscriptions } from './subscriptions.js';
 import { LazyNotificationContext } from './request-context.js';
+import { PreAuthGate } from './pre-auth.js';
 import type { ResolvedLimits } from './server-options.js';
 import type { TimerHandle, Timers } from './timers.js';
 import { anyTopicMatches } from './topics.js';
@@ -58,27 +62,50 @@ export class Connection {
   private readonly subs = new Set<string>();
   /** The requests in flight, and how each runs. */
   private readonly requests: RequestRunner;
+  /** Its batches: length limits, slices that let other connections run (batch-runner.ts). */
+  private readonly batches: BatchRunner;
   private pendingReplies = 0;
   private idleWaiters: Array<() => void> = [];
   private idleTimer: TimerHandle | undefined;
   /** When the last message arrived (timers.now()), kept only while an idle timeout is set. */
   private lastActive = 0;
   private helloTimer: TimerHandle | undefined;
+  /** Token endpoints: the limits until `$/hello` authenticates (pre-auth.ts); undefined without a token. */
+  private readonly preAuth: PreAuthGate | undefined;
+  /** When the socket was accepted (timers.now()): the auth deadline counts from there. */
+  private readonly acceptedAt: number;
   private halfOpenTimer: TimerHandle | undefined;
   /** Counts decoded messages when the server has metrics on. */
   private readonly meter: TrafficMeter | undefined;
 
-  constructor(host: ConnectionHost, stream: MessageStream, clientId: string) {
+  constructor(host: ConnectionHost, stream: MessageStream, clientId: string, acceptedAt?: number) {
     this.host = host;
     this.stream = stream;
     this.clientId = clientId;
     this.connectedAt = host.timers.now();
+    this.acceptedAt = acceptedAt ?? this.connectedAt;
     this.authenticated = host.token() === undefined;
+    this.preAuth = this.authenticated
+      ? undefined
+      : new PreAuthGate({
+        limits: host.limits,
+        timers: host.timers,
+        stream,
+        isAuthenticated: () => this.authenticated,
+        expire: (message) => this.closeWithError(ErrorCodes.TimedOut, message),
+      });
     this.meter = host.observer?.meter(stream.mode);
     this.requests = new RequestRunner(this, host);
+    this.batches = new BatchRunner({
+      handleOne: (v) => this.handleOne(v),
+      maxBatchLength: () => this.host.limits.maxBatchLength,
+      authenticated: () => this.authenticated,
+      isOpen: () => this.stream.isOpen,
+      fail: (err) => this.stream.destroy(err instanceof Error ? err : new Error(String(err))),
+    });
   }
 
-  /** Starts reading messages and the hello/idle timers. */
+  /** Starts reading messages and the hello/auth/idle timers. */
   start(): void {
     const { helloTimeoutMs } = this.host.limits;
     if (helloTimeoutMs > 0) {
@@ -86,6 +113,7 @@ export class Connection {
         if (!this.helloDone) this.closeWithError(ErrorCodes.TimedOut, `timed out: no successful $/hello within ${helloTimeoutMs} ms`);
       }, helloTimeoutMs);
     }
+    this.preAuth?.start(this.acceptedAt);
     this.touchIdle();
     this.stream.start({
       onMessage: (value) => this.onMessage(value),
@@ -111,15 +139,15 @@ export class Connection {
     };
   }
 
-  /** Adds subscription patterns; returns the full list. */
-  subscribe(topics: readonly string[]): string[] {
-    for (const t of topics) this.subs.add(t);
+  /** Adds subscription patterns, all or none, up to limits.maxSubscriptions (subscriptions.ts); returns the full list. */
+  subscribe(topics: readonly unknown[]): string[] {
+    addSubscriptions(this.subs, topics, this.host.limits.maxSubscriptions);
     return [...this.subs];
   }
 
   /** Removes subscription patterns (exact strings); returns the full list. */
-  unsubscribe(topics: readonly string[]): string[] {
-    for (const t of topics) this.subs.delete(t);
+  unsubscribe(topics: readonly unknown[]): string[] {
+    removeSubscriptions(this.subs, topics, this.host.limits.maxSubscriptions);
     return [...this.subs];
   }
 
@@ -150,9 +178,9 @@ export class Connection {
     this.stream.close();
   }
 
-  private closeWithError(code: number, message: string): void {
+  private closeWithError(code: number, message: string, data?: unknown): void {
     this.host.observer?.errorSent(code);
-    this.stream.send(errorMessage(null, { code, message }));
+    this.stream.send(errorMessage(null, data === undefined ? { code, message } : { code, message, data }));
     this.close();
   }
 
@@ -184,6 +212,7 @@ export class Connection {
     if (this.idleTimer !== undefined) this.host.timers.clearTimeout(this.idleTimer);
     if (this.helloTimer !== undefined) this.host.timers.clearTimeout(this.helloTimer);
     if (this.halfOpenTimer !== undefined) this.host.timers.clearTimeout(this.halfOpenTimer);
+    this.preAuth?.stop();
     this.idleTimer = this.helloTimer = this.halfOpenTimer = undefined;
   }
 
@@ -205,8 +234,17 @@ export class Connection {
   }
 
   private onFrameError(e: StreamFrameError): void {
+    if (e.kind === 'over-budget') {
+      const limit = this.host.limits.maxBufferedBytes;
+      this.closeWithError(ErrorCodes.Busy, `server busy: too many bytes of incomplete messages held across connections (limit ${limit})`, { limit });
+      return;
+    }
     if (e.kind === 'too-large') {
-      const limit = this.host.limits.maxMessageBytes;
+      const limit = this.preAuth?.limit ?? this.host.limits.maxMessageBytes;
+      if (!this.authenticated && this.preAuth?.restricted === true) {
+        this.closeWithError(ErrorCodes.TooLarge, `message too large: limit is ${limit} bytes until $/hello authenticates this connection`, { limit });
+        return;
+      }
       this.reply(errorMessage(null, { code: ErrorCodes.TooLarge, message: `message too large: limit is ${limit} bytes`, data: { limit } }));
       if (this.host.limits.oversized === 'close') this.close();
       return;
@@ -218,14 +256,14 @@ export class Connection {
     this.meter?.decoded();
     this.touchIdle();
     if (Array.isArray(value)) {
-      if (value.length === 0) {
-        this.reply(errorMessage(null, { code: ErrorCodes.InvalidRequest, message: 'invalid request: empty batch' }));
-        return;
+      const batch = this.batches.run(value);
+      if (batch instanceof Promise) {
+        this.track(batch.then((out) => {
+          if (out !== undefined) this.replyBatch(out);
+        }));
+      } else {
+        this.reply(batch);
       }
-      this.track(Promise.all(value.map((v) => this.handleOne(v))).then((responses) => {
-        const out = responses.filter((r): r is ResponseMessage => r !== undefined);
-        if (out.length > 0) this.replyBatch(out);
-      }));
       return;
     }
     const reply = this.handleOne(value);
@@ -271,7 +309,8 @@ export class Connection {
       case 'notification':
         return this.handleNotification(value as NotificationMessage);
       case 'request':
-        return this.requests.run(value as RequestMessage);
+        if (this.authenticated || (value as RequestMessage).method !== '$/hello') return this.requests.run(value as RequestMessage);
+        return this.preAuth!.hello(() => this.requests.run(value as RequestMessage));
     }
   }
 

@@ -8,8 +8,11 @@ import type { PreparedMessage } from './prepared-message.js';
 
 /** A framing problem with one incoming message; the stream keeps going unless told otherwise. */
 export interface StreamFrameError {
-  /** `parse`: not valid JSON/msgpack; `too-large`: over maxMessageBytes; `encoding`: not UTF-8. */
-  readonly kind: 'parse' | 'too-large' | 'encoding';
+  /**
+   * `parse`: not valid JSON/msgpack; `too-large`: over maxMessageBytes; `encoding`: not UTF-8;
+   * `over-budget`: the server's cap on bytes held for incomplete messages refused this one.
+   */
+  readonly kind: 'parse' | 'too-large' | 'encoding' | 'over-budget';
   readonly message: string;
   /** Size of the offending message, when known. */
   readonly bytes?: number;
@@ -71,6 +74,12 @@ export interface MessageStream {
    * `send` then throws SidewireError ERR_MESSAGE_TOO_LARGE instead of writing them.
    */
   limitOutgoing?(bytes: number): void;
+  /**
+   * Accept incoming messages of at most `bytes` from now on (capped by the stream's
+   * `maxMessageBytes`); callable before `start`. A server lowers it until a token endpoint's
+   * connection authenticated (docs/protocol.md "Limits").
+   */
+  limitIncoming?(bytes: number): void;
   /** The shared-memory side channel's state (binary mode, once negotiated in `$/hello`). */
   readonly sharedMemory?: ShmCounters | undefined;
   /** Flushes what is queued, then ends the byte stream politely. Idempotent. */

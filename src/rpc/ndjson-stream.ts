@@ -6,6 +6,7 @@ import type { Socket } from 'node:net';
 import { SidewireError } from '../errors.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../framing/limits.js';
 import { NdjsonDecoder, encodeNdjson } from '../framing/ndjson.js';
+import type { ReceiveBudget } from '../framing/receive-budget.js';
 import type {
   MessagePriority,
   MessageStream,
@@ -37,6 +38,12 @@ export interface NdjsonStreamOptions extends SocketStreamOptions {
   readonly slowConsumer?: SlowConsumerPolicy;
   /** Bytes already read from the socket (while sniffing the mode); decoded first on `start`. */
   readonly initial?: Buffer;
+  /**
+   * Where the bytes of incomplete incoming lines are taken from (the server's cap across
+   * connections, receive-budget.ts).
+   * @default none
+   */
+  readonly receiveBudget?: ReceiveBudget;
 }
 
 
@@ -46,6 +53,9 @@ export class NdjsonStream extends SocketMessageStream implements MessageStream {
   protected readonly writer: SocketWriter;
   /** The peer's message size limit, once known; undefined = unlimited. */
   private outgoingLimit: number | undefined;
+  /** The incoming line limit set by `limitIncoming` (undefined: `maxMessageBytes`), and the decoder once started. */
+  private incomingLimit: number | undefined;
+  private decoder: NdjsonDecoder | undefined;
 
   constructor(socket: Socket, options: NdjsonStreamOptions = {}) {
     super(socket, options);
@@ -65,14 +75,16 @@ export class NdjsonStream extends SocketMessageStream implements MessageStream {
     if (this.handlers !== undefined) throw new Error('NdjsonStream.start called twice');
     this.handlers = handlers;
     const decoder = new NdjsonDecoder({
-      maxMessageBytes: this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+      maxMessageBytes: this.incomingLimit ?? this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
       onMessage: (value) => {
         if (this.open) handlers.onMessage(value);
       },
       onError: (e) => {
         if (this.open) handlers.onFrameError(e);
       },
+      ...(this.options.receiveBudget === undefined ? {} : { budget: this.options.receiveBudget }),
     });
+    this.decoder = decoder;
     // A throwing handler is a bug above us: fail this connection, not the process.
     const guarded = (fn: () => void): void => {
       try {
@@ -120,6 +132,11 @@ export class NdjsonStream extends SocketMessageStream implements MessageStream {
 
   limitOutgoing(bytes: number): void {
     this.outgoingLimit = bytes;
+  }
+
+  limitIncoming(bytes: number): void {
+    this.incomingLimit = Math.min(bytes, this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
+    this.decoder?.setMaxMessageBytes(this.incomingLimit);
   }
 }
 

@@ -1,12 +1,15 @@
 /**
  * How a `Server` takes in a socket (DESIGN.md §3): destroyed while the server closes, answered
- * busy at the connection limit, else tracked until it closes and routed by its wire mode. JSON
- * and binary sockets become `Connection`s, registered by client id until their stream closes;
- * text and custom modes go to their handlers.
+ * busy at the connection limit, else tracked until it closes and routed by its wire mode (closed
+ * when it sends nothing within `firstByteTimeoutMs`). JSON and binary sockets become
+ * `Connection`s, registered by client id until their stream closes, their incomplete messages
+ * held within the server's `maxBufferedBytes` (docs/protocol.md "Limits"); text and custom modes
+ * go to their handlers.
  */
 import type { Socket } from 'node:net';
 import type { ServerObserver } from '../observability/server-observer.js';
 import type { ServerTextMode } from '../text/server-text-mode.js';
+import { SharedReceiveBudget, type ConnectionReceiveBudget } from '../framing/receive-budget.js';
 import { acceptBinaryPreface } from './binary-preface.js';
 import { BinaryStream } from './binary-stream.js';
 import type { ClientInfo } from './client-info.js';
@@ -38,10 +41,18 @@ export interface AcceptorHost {
 export class ConnectionAcceptor {
   private readonly server: AcceptorHost;
   private readonly host: ConnectionHost;
+  /** Bytes of incomplete incoming messages, all connections together (`limits.maxBufferedBytes`). */
+  private readonly budget: SharedReceiveBudget;
 
   constructor(server: AcceptorHost) {
     this.server = server;
     this.host = server.connection;
+    this.budget = new SharedReceiveBudget(this.host.limits.maxBufferedBytes);
+  }
+
+  /** Bytes held for incomplete incoming messages right now, all connections together. */
+  get incomingBufferedBytes(): number {
+    return this.budget.held;
   }
 
   accept(socket: Socket): void {
@@ -60,11 +71,15 @@ export class ConnectionAcceptor {
     }
     this.server.sockets.add(socket);
     socket.once('close', () => this.server.sockets.delete(socket));
-    const { helloTimeoutMs, idleTimeoutMs } = limits;
-    const positive = [helloTimeoutMs, idleTimeoutMs].filter((ms) => ms > 0);
+    const acceptedAt = timers.now();
+    // A connection that sends nothing never becomes a Connection, so the hello, idle and auth
+    // deadlines bound the wait for its first byte too.
+    const { firstByteTimeoutMs, helloTimeoutMs, idleTimeoutMs, authTimeoutMs } = limits;
+    const auth = this.host.token() === undefined ? 0 : authTimeoutMs;
+    const positive = [firstByteTimeoutMs, helloTimeoutMs, idleTimeoutMs, auth].filter((ms) => ms > 0);
     routeConnection(socket, {
-      json: (s, initial) => this.startJson(s, initial),
-      binary: (s, initial) => this.startBinary(s, initial),
+      json: (s, initial) => this.startJson(s, initial, acceptedAt),
+      binary: (s, initial) => this.startBinary(s, initial, acceptedAt),
       modeHandlers: this.modeHandlers(),
       sniffTimeoutMs: positive.length > 0 ? Math.min(...positive) : 0,
       timers,
@@ -93,20 +108,21 @@ export class ConnectionAcceptor {
     return Promise.all([...this.server.sockets].map(waitClosed));
   }
 
-  private startJson(socket: Socket, initial: Buffer): void {
+  private startJson(socket: Socket, initial: Buffer, acceptedAt: number): void {
     const { limits, timers } = this.host;
     const stream = new NdjsonStream(socket, {
       initial,
       maxMessageBytes: limits.maxMessageBytes,
       highWaterMarkBytes: limits.highWaterMarkBytes,
       slowConsumer: limits.slowConsumer,
+      receiveBudget: this.shareOf(socket),
       timers,
     });
-    this.startConnection(stream);
+    this.startConnection(stream, acceptedAt);
   }
 
   /** Binary mode (docs/protocol.md): checks the client's preface, then serves it like JSON mode. */
-  private startBinary(socket: Socket, initial: Buffer): void {
+  private startBinary(socket: Socket, initial: Buffer, acceptedAt: number): void {
     const { limits, timers } = this.host;
     acceptBinaryPreface(socket, initial, {
       timers,
@@ -116,15 +132,24 @@ export class ConnectionAcceptor {
           maxMessageBytes: limits.maxMessageBytes,
           highWaterMarkBytes: limits.highWaterMarkBytes,
           slowConsumer: limits.slowConsumer,
+          receiveBudget: this.shareOf(s),
           timers,
-        }));
+        }), acceptedAt);
       },
     });
   }
 
-  private startConnection(stream: MessageStream): void {
+  /** The socket's share of the receive budget, given back when it closes. */
+  private shareOf(socket: Socket): ConnectionReceiveBudget {
+    const share = this.budget.open();
+    if (socket.destroyed) share.close();
+    else socket.once('close', () => share.close());
+    return share;
+  }
+
+  private startConnection(stream: MessageStream, acceptedAt: number): void {
     const { conns, observer } = this.server;
-    const conn = new Connection(this.host, stream, newClientId(conns));
+    const conn = new Connection(this.host, stream, newClientId(conns), acceptedAt);
     conns.set(conn.clientId, conn);
     observer.clientConnected(conn.clientId, stream.mode);
     conn.start();

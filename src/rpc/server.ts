@@ -22,7 +22,7 @@ import { PreparedMessage } from './prepared-message.js';
 import { createReservedMethods } from './reserved-methods.js';
 import { ConnectionAcceptor } from './server-accept.js';
 import { ServerLifecycle } from './server-lifecycle.js';
-import { resolveLimits, type ResolvedLimits, type ServerOptions } from './server-options.js';
+import { resolveServerOptions, type ResolvedLimits, type ServerOptions } from './server-options.js';
 import type { EventName, EventOf, MethodName, ParamsOf, ResultOf, ServiceShape, UntypedService } from './service.js';
 import { realTimers, type Timers } from './timers.js';
 import { topicProblem } from './topics.js';
@@ -84,7 +84,7 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
 
   constructor(options: ServerOptions = {}) {
     super();
-    this.limits = resolveLimits(options.limits);
+    this.limits = resolveServerOptions(options); // every option is checked here, once
     this.timers = options.timers ?? realTimers;
     this.info = { name: options.server?.name ?? options.app ?? 'sidewire', version: options.server?.version ?? VERSION };
     this.observer = createServerObserver(options);
@@ -229,6 +229,11 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
   /** Sockets accepted and not yet closed, in any mode. */
   get connectionCount(): number {
     return this.sockets.size;
+  }
+
+  /** Bytes held for incomplete incoming messages, all connections together (`limits.maxBufferedBytes` caps what is beyond each connection's first 64 KiB). */
+  get incomingBufferedBytes(): number {
+    return this.acceptor.incomingBufferedBytes;
   }
 
   /** Starts listening. Called by `serve()`; call it yourself after `createServer()`. */

@@ -3,13 +3,12 @@
  * - `$/durable` requests `{ messages: [{ id, method, params }] }` → `{ delivered, duplicates }`,
  *   answered only after every message was recorded by the store;
  * - spool files of producers that have exited are read at start and every `rescanMs`, delivered
- *   in order, then deleted.
+ *   in order, then deleted; the dir and each file are checked first, and files planted by another
+ *   user (or links) are refused and reported once (spool-scan.ts, docs/reconnect.md "File checks").
  * Both paths go through one queue and one window of recent ids, so a message reaches the store
  * (and the handlers) at most once, whoever replays it.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { SidewireError, systemCode } from '../errors.js';
+import { SidewireError } from '../errors.js';
 import type { ClientInfo } from '../rpc/client-info.js';
 import type { Connection } from '../rpc/connection.js';
 import type { MethodTable } from '../rpc/dispatch.js';
@@ -18,9 +17,10 @@ import type { TimerHandle, Timers } from '../rpc/timers.js';
 import { isProcessAlive } from '../transport/process-identity.js';
 import { durableProblem, parseSpoolText, type DurableMessage } from './durable-message.js';
 import { DEFAULT_DURABLE, type DurableOption, type DurableStore } from './durable-store.js';
-import { durablePaths, parseProducerFileName, type DurablePathInputs, type DurablePaths } from './paths.js';
+import { durablePaths, type DurablePathInputs, type DurablePaths } from './paths.js';
 import { RecentIds } from './recent-ids.js';
 import { SeenLog } from './seen-log.js';
+import { SpoolScanner, type SpoolDirView } from './spool-scan.js';
 
 /** Most messages in one `$/durable` request. */
 export const MAX_DURABLE_BATCH = 1000;
@@ -51,9 +51,12 @@ export class DurableIngest {
   private scanning = false;
   private stopped = false;
   private where: DurablePaths | undefined;
+  private readonly scanner: SpoolScanner;
+  private readonly resources = new Set<{ close(): Promise<void> }>();
 
   constructor(deps: DurableIngestDeps) {
     this.deps = deps;
+    this.scanner = new SpoolScanner((err) => deps.report(err, {}));
     this.recent = new RecentIds(this.window);
     this.storeFactory = (paths) => new SeenLog(paths, this.window);
   }
@@ -109,13 +112,19 @@ export class DurableIngest {
     });
   }
 
-  /** Stops scanning and waits for the delivery in progress. */
+  /** Stops scanning, waits for the delivery in progress, and closes the store's files. */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer !== undefined) this.deps.timers.clearTimeout(this.timer);
     this.timer = undefined;
     await this.tail.catch(() => undefined);
     await this.store?.close?.().catch(() => undefined);
+    for (const r of this.resources) await r.close().catch(() => undefined);
+  }
+
+  /** Closes `resource` when the server closes (a file used besides the store, such as the inbox before any durable delivery). */
+  closeOnStop(resource: { close(): Promise<void> }): void {
+    this.resources.add(resource);
   }
 
   /** Scans the spool dir now and delivers every file of an exited producer (tests, tools). */
@@ -185,24 +194,17 @@ export class DurableIngest {
     this.scanning = true;
     let files = 0;
     try {
-      let names: string[];
-      try {
-        names = byStartTime(fs.readdirSync(dir));
-      } catch (err) {
-        if (systemCode(err) !== 'ENOENT') this.deps.report(err, {});
-        return 0;
-      }
-      for (const name of names) {
+      const listed = this.scanner.list(dir); // the dir is checked first, at every scan
+      if (listed === undefined) return 0; // no dir, or an unsafe one (reported once)
+      const { view, entries } = listed;
+      for (const entry of entries) {
         if (this.stopped) break;
-        const base = name.endsWith('.tmp') ? name.replace(/\.[0-9a-f]+\.tmp$/, '') : name;
-        const producer = parseProducerFileName(base);
-        if (producer === undefined || isProcessAlive(producer.pid, producer.startedAt)) continue;
-        const file = path.join(dir, name);
-        if (name !== base) {
-          fs.rmSync(file, { force: true }); // a rewrite the producer never finished
+        if (isProcessAlive(entry.pid, entry.startedAt)) continue;
+        if (entry.temp) {
+          this.scanner.remove(view, entry.file); // a rewrite the producer never finished
           continue;
         }
-        await this.enqueue(() => this.ingestFile(file, producer.pid));
+        await this.enqueue(() => this.ingestFile(view, entry.file, entry.pid));
         files++;
       }
     } catch (err) {
@@ -213,27 +215,16 @@ export class DurableIngest {
     return files;
   }
 
-  private async ingestFile(file: string, pid: number): Promise<void> {
-    let text: string;
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch (err) {
-      if (systemCode(err) === 'ENOENT') return;
-      throw err;
-    }
+  private async ingestFile(view: SpoolDirView, file: string, pid: number): Promise<void> {
+    const read = this.scanner.read(view, file);
+    if (read === undefined) return; // gone, or refused (reported)
     const info = (): ClientInfo => spoolClientInfo(pid, this.deps.timers.now());
-    for (const m of parseSpoolText(text)) {
+    for (const m of parseSpoolText(read.text)) {
       if (this.stopped) return; // the rest is read again at the next start
       await this.deliverOne(m, { clientId: '', info });
     }
-    fs.rmSync(file, { force: true });
+    this.scanner.remove(view, file, read.id);
   }
-}
-
-/** Producer files oldest producer first (then the rest), so delivery roughly follows time. */
-function byStartTime(names: string[]): string[] {
-  const key = (n: string): number => parseProducerFileName(n)?.startedAt ?? Number.MAX_SAFE_INTEGER;
-  return names.sort((a, b) => key(a) - key(b) || (a < b ? -1 : a > b ? 1 : 0));
 }
 
 function batchParam(params: unknown): DurableMessage[] {

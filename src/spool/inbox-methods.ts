@@ -53,7 +53,10 @@ export function installInbox<S extends ServiceShape>(server: Server<S>): () => I
     if (paths === undefined) {
       throw new SidewireError('ERR_INVALID_ARGUMENT', 'the inbox exists once the server listens', { fixes: ['call server.listen() first'] });
     }
-    inbox ??= new Inbox(paths.inboxFile);
+    if (inbox === undefined) {
+      inbox = new Inbox(paths.inboxFile);
+      server.durable.closeOnStop(inbox);
+    }
     return inbox;
   };
   server.durable.configure({ store: () => get() });

@@ -2,13 +2,14 @@
  * The reference daemon's inbox: every notification `sidewire serve` receives, one JSON line each
  * `{ method, params, id, receivedAt }` in an append-only file (fsync'd). It is also the daemon's
  * durable store: a durable message and its id are recorded by the same line, so a durable
- * notification lands in the inbox exactly once, even across a crash mid-replay.
+ * notification lands in the inbox exactly once, even across a crash mid-replay. The file is
+ * opened through spool-files.ts (no symbolic link, ours, not writable by others) and appends are
+ * all or nothing (append-log.ts): docs/reconnect.md, "File checks" and "Torn lines".
  */
-import * as fs from 'node:fs';
-import { systemCode } from '../errors.js';
+import { AppendLog, type AppendWrite } from './append-log.js';
 import type { DurableMessage } from './durable-message.js';
 import type { DurableStore } from './durable-store.js';
-import { endTornLine, spoolError } from './paths.js';
+import { spoolError } from './paths.js';
 
 /** One inbox record. */
 export interface InboxRecord {
@@ -20,18 +21,32 @@ export interface InboxRecord {
   readonly receivedAt: string;
 }
 
+export interface InboxOptions {
+  /**
+   * Clock for `receivedAt` (epoch ms).
+   * @default Date.now
+   */
+  readonly now?: () => number;
+  /**
+   * The write call of an append (tests inject a disk that fills up half-way).
+   * @default FileHandle.write at the end of the file
+   */
+  readonly write?: AppendWrite;
+}
+
 export class Inbox implements DurableStore {
   readonly file: string;
   private readonly now: () => number;
-  private handle: fs.promises.FileHandle | undefined;
+  private readonly log: AppendLog;
   private total = 0;
   private ids: string[] = [];
   private loading: Promise<void> | undefined;
   private tail: Promise<unknown> = Promise.resolve();
 
-  constructor(file: string, options: { now?: () => number } = {}) {
+  constructor(file: string, options: InboxOptions = {}) {
     this.file = file;
     this.now = options.now ?? Date.now;
+    this.log = new AppendLog(file, options.write);
   }
 
   /** Durable ids already in the inbox (the store contract). */
@@ -61,24 +76,35 @@ export class Inbox implements DurableStore {
   async list(offset = 0, limit = 100): Promise<InboxRecord[]> {
     await this.ready();
     await this.tail;
-    return readRecords(await readText(this.file)).slice(offset, offset + limit);
+    return readRecords(await this.readText()).slice(offset, offset + limit);
   }
 
   async close(): Promise<void> {
     await this.tail;
-    const fh = this.handle;
-    this.handle = undefined;
-    await fh?.close();
+    await this.log.close();
   }
 
+  /** Opens the file (a torn tail is cut) and counts its records; retried after a failure (an unsafe file that was fixed). */
   private ready(): Promise<void> {
-    this.loading ??= readText(this.file).then(async (text) => {
-      if (text !== '' && !text.endsWith('\n')) await endTornLine(this.file);
-      const records = readRecords(text);
-      this.total = records.length;
-      this.ids = records.flatMap((r) => (r.id === null ? [] : [r.id]));
-    });
+    this.loading ??= this.readText()
+      .then((text) => {
+        const records = readRecords(text);
+        this.total = records.length;
+        this.ids = records.flatMap((r) => (r.id === null ? [] : [r.id]));
+      })
+      .catch((err: unknown) => {
+        this.loading = undefined;
+        throw err;
+      });
     return this.loading;
+  }
+
+  private async readText(): Promise<string> {
+    try {
+      return await this.log.read();
+    } catch (err) {
+      throw spoolError('read the inbox', this.file, err);
+    }
   }
 
   private append(method: string, params: unknown, id: string | null): Promise<void> {
@@ -86,9 +112,7 @@ export class Inbox implements DurableStore {
     const run = this.tail.then(async () => {
       await this.ready();
       try {
-        this.handle ??= await fs.promises.open(this.file, 'a', 0o600);
-        await this.handle.appendFile(JSON.stringify(record) + '\n');
-        await this.handle.sync();
+        await this.log.append(Buffer.from(JSON.stringify(record) + '\n'));
       } catch (err) {
         throw spoolError('append to the inbox', this.file, err);
       }
@@ -96,15 +120,6 @@ export class Inbox implements DurableStore {
     });
     this.tail = run.catch(() => undefined);
     return run;
-  }
-}
-
-async function readText(file: string): Promise<string> {
-  try {
-    return await fs.promises.readFile(file, 'utf8');
-  } catch (err) {
-    if (systemCode(err) === 'ENOENT') return '';
-    throw spoolError('read the inbox', file, err);
   }
 }
 
@@ -116,7 +131,7 @@ function readRecords(text: string): InboxRecord[] {
       const r = JSON.parse(line) as InboxRecord;
       if (typeof r === 'object' && r !== null && typeof r.method === 'string') out.push(r);
     } catch {
-      // a torn last line (crash mid-write): that message was not recorded and is replayed
+      // not a record (a torn tail is cut when the file is opened, see append-log.ts)
     }
   }
   return out;

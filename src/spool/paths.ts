@@ -5,12 +5,12 @@
  * - an explicit Unix socket that is not the platform default: beside the socket, `<socket>.spool/`;
  * - anything else (the default, abstract, TCP, pipe): `<runtime dir>/<name>.spool/`.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Endpoint } from '../endpoint/endpoint.js';
-import { checkRuntimeDir, currentUser, ensureRuntimeDir } from '../endpoint/runtime-dir.js';
+import { currentUser, ensureRuntimeDir } from '../endpoint/runtime-dir.js';
 import { SidewireError, systemCode } from '../errors.js';
 import { resolveClientEndpoint, type ClientTargetOptions } from '../rpc/client-target.js';
+import { checkPath, ensurePrivateDir } from '../util/safe-file.js';
 
 export interface DurablePaths {
   /** One `p<pid>-<startedAt>-<token>.jsonl` file per producer (mode 0700 dir, 0600 files). */
@@ -49,8 +49,12 @@ export function clientDurablePaths(options: ClientTargetOptions): DurablePaths {
   return durablePaths(resolveClientEndpoint(options));
 }
 
-/** A spool error (ERR_SPOOL) for a failed file operation. */
+/**
+ * A spool error (ERR_SPOOL: cannot write) for a failed file operation; a SidewireError (such as
+ * ERR_FILE_UNSAFE, a refused file) is returned as it is.
+ */
 export function spoolError(what: string, file: string, err: unknown): SidewireError {
+  if (err instanceof SidewireError) return err;
   const errno = systemCode(err);
   const why = errno === 'ENOSPC' || errno === 'EDQUOT' ? 'no space left on the device' : errno === 'EACCES' || errno === 'EPERM' ? 'permission denied' : (errno ?? (err instanceof Error ? err.message : String(err)));
   return new SidewireError('ERR_SPOOL', `cannot ${what} ${file}: ${why}`, {
@@ -65,26 +69,20 @@ export function spoolError(what: string, file: string, err: unknown): SidewireEr
 
 /**
  * Creates the spool dir (mode 0700, and the runtime dir when it lives there) and checks that it
- * is a real directory owned by this user with no group/other access.
- * @throws SidewireError ERR_SPOOL; EndpointError ERR_RUNTIME_DIR_UNSAFE for an unsafe runtime dir
+ * is a real directory owned by this user with no group/other access (docs/reconnect.md, "File
+ * checks").
+ * @throws SidewireError ERR_FILE_UNSAFE when what is there is not safe to use, ERR_SPOOL when it
+ *   cannot be created; EndpointError ERR_RUNTIME_DIR_UNSAFE for an unsafe runtime dir
  */
 export function ensureSpoolDir(paths: DurablePaths): string {
   const { uid } = currentUser();
   if (paths.runtimeDir !== undefined) ensureRuntimeDir(paths.runtimeDir, uid);
   try {
-    fs.mkdirSync(paths.spoolDir, { mode: 0o700 });
+    ensurePrivateDir(paths.spoolDir, uid);
   } catch (err) {
-    if (systemCode(err) !== 'EEXIST') throw spoolError('create the spool dir', paths.spoolDir, err);
+    throw spoolError('create the spool dir', paths.spoolDir, err);
   }
-  const status = checkRuntimeDir(paths.spoolDir, uid);
-  if (status.state === 'unsafe') {
-    throw new SidewireError('ERR_SPOOL', `the spool dir ${paths.spoolDir} is unsafe: ${status.error.message.replace(/^runtime dir \S+ is unsafe: /, '')}`, {
-      cause: status.error,
-      fixes: status.error.fixes,
-      details: { path: paths.spoolDir },
-    });
-  }
-  if (status.state === 'missing') throw spoolError('create the spool dir', paths.spoolDir, new Error('it vanished'));
+  if (!checkPath(paths.spoolDir, 'directory', uid)) throw spoolError('create the spool dir', paths.spoolDir, new Error('it vanished'));
   return paths.spoolDir;
 }
 
@@ -98,13 +96,4 @@ export function parseProducerFileName(name: string): { pid: number; startedAt: n
   const m = /^p(\d+)-(\d+)-([0-9a-f]{1,64})\.jsonl$/.exec(name);
   if (m === null) return undefined;
   return { pid: Number(m[1]), startedAt: Number(m[2]), token: m[3]! };
-}
-
-/** Ends a line torn by a crash, so the next record starts on a line of its own. */
-export async function endTornLine(file: string): Promise<void> {
-  try {
-    await fs.promises.appendFile(file, '\n');
-  } catch (err) {
-    throw spoolError('repair', file, err);
-  }
 }

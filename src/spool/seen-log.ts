@@ -2,42 +2,46 @@
  * The default durable store: an append-only log of delivered ids (one JSON string per line,
  * fsync'd before the handler runs), compacted to the last `window` ids when it grows to twice
  * that. A crash between the log write and the handler loses that one message for the handler
- * (at most once); nothing is ever handed to a handler twice.
+ * (at most once); nothing is ever handed to a handler twice. The log lives in the spool dir, which
+ * is checked before the log is opened; appends are all or nothing (append-log.ts).
  */
 import * as fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { systemCode } from '../errors.js';
+import { CREATE_NEW_FLAGS } from '../util/safe-file.js';
+import { AppendLog } from './append-log.js';
 import type { DurableMessage } from './durable-message.js';
 import type { DurableDelivery, DurableStore } from './durable-store.js';
-import { endTornLine, ensureSpoolDir, spoolError, type DurablePaths } from './paths.js';
+import { ensureSpoolDir, spoolError, type DurablePaths } from './paths.js';
+import { openDurable, removeDurableSync } from './spool-files.js';
 
 export class SeenLog implements DurableStore {
   private readonly paths: DurablePaths;
   private readonly window: number;
-  private handle: fs.promises.FileHandle | undefined;
+  private readonly log: AppendLog;
   private lines = 0;
   private recent: string[] = [];
 
   constructor(paths: DurablePaths, window: number) {
     this.paths = paths;
     this.window = Math.max(1, window);
+    this.log = new AppendLog(paths.seenFile);
   }
 
   async load(): Promise<readonly string[]> {
-    let text = '';
+    let text: string;
     try {
-      text = await fs.promises.readFile(this.paths.seenFile, 'utf8');
+      await this.open();
+      text = await this.log.read();
     } catch (err) {
-      if (systemCode(err) !== 'ENOENT') throw spoolError('read the seen log', this.paths.seenFile, err);
+      throw spoolError('read the seen log', this.paths.seenFile, err);
     }
-    if (text !== '' && !text.endsWith('\n')) await endTornLine(this.paths.seenFile);
     const ids: string[] = [];
     for (const line of text.split('\n')) {
       try {
         const id: unknown = JSON.parse(line);
         if (typeof id === 'string') ids.push(id);
       } catch {
-        // a torn last line: that id was never handed to a handler
+        // not an id (the torn tail of a crash is cut when the log is opened)
       }
     }
     this.lines = ids.length;
@@ -46,10 +50,9 @@ export class SeenLog implements DurableStore {
   }
 
   async deliver(message: DurableMessage, delivery: DurableDelivery): Promise<void> {
-    const fh = await this.open();
     try {
-      await fh.appendFile(JSON.stringify(message.id) + '\n');
-      await fh.sync();
+      await this.open();
+      await this.log.append(Buffer.from(JSON.stringify(message.id) + '\n'));
     } catch (err) {
       throw spoolError('append to the seen log', this.paths.seenFile, err);
     }
@@ -60,28 +63,21 @@ export class SeenLog implements DurableStore {
     if (this.lines >= 2 * this.window) await this.compact();
   }
 
-  async close(): Promise<void> {
-    const fh = this.handle;
-    this.handle = undefined;
-    await fh?.close();
+  close(): Promise<void> {
+    return this.log.close();
   }
 
-  private async open(): Promise<fs.promises.FileHandle> {
-    if (this.handle !== undefined) return this.handle;
+  /** The spool dir is checked (and created) before the log in it is opened. */
+  private async open(): Promise<void> {
     ensureSpoolDir(this.paths);
-    try {
-      this.handle = await fs.promises.open(this.paths.seenFile, 'a', 0o600);
-    } catch (err) {
-      throw spoolError('open the seen log', this.paths.seenFile, err);
-    }
-    return this.handle;
+    await this.log.open();
   }
 
-  /** Rewrites the log with the last `window` ids (temp file, fsync, rename). */
+  /** Rewrites the log with the last `window` ids (new temp file, fsync, rename). */
   private async compact(): Promise<void> {
     const tmp = `${this.paths.seenFile}.${randomBytes(4).toString('hex')}.tmp`;
     try {
-      const fh = await fs.promises.open(tmp, 'wx', 0o600);
+      const fh = await openDurable(tmp, CREATE_NEW_FLAGS);
       try {
         await fh.writeFile(this.recent.map((id) => JSON.stringify(id) + '\n').join(''));
         await fh.sync();
@@ -89,10 +85,14 @@ export class SeenLog implements DurableStore {
         await fh.close();
       }
       await fs.promises.rename(tmp, this.paths.seenFile);
-      await this.close();
+      await this.log.close(); // reopened on the new file at the next delivery
       this.lines = this.recent.length;
     } catch {
-      await fs.promises.rm(tmp, { force: true });
+      try {
+        removeDurableSync(tmp);
+      } catch {
+        // an unsafe file under our temp name is left alone
+      }
       // keep appending to the old log; compaction is retried after the next delivery
     }
   }

@@ -1,16 +1,21 @@
 /**
  * The producer side of the spool: this process's own file in the spool dir. Every append is one
- * `write` of one whole line on an O_APPEND descriptor followed by fsync, so the message is on disk
- * when `append` returns and concurrent producers (each with its own file) never interleave.
+ * whole line on an O_APPEND descriptor followed by fsync, all or nothing (a failed write is cut
+ * back, see append-log.ts), so the message is on disk when `append` returns and concurrent
+ * producers (each with its own file) never interleave. The spool dir is checked before every
+ * append and every file is opened through spool-files.ts (docs/reconnect.md, "File checks").
  * Everything is synchronous: a hook may exit right after `append`.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { SidewireError, systemCode } from '../errors.js';
+import { SidewireError } from '../errors.js';
+import { CREATE_NEW_FLAGS } from '../util/safe-file.js';
 import { ownStartTime } from '../transport/process-identity.js';
+import { appendSync, type AppendWriteSync } from './append-log.js';
 import { parseSpoolText, toSpoolLine, type DurableMessage } from './durable-message.js';
 import { ensureSpoolDir, producerFileName, spoolError, type DurablePaths } from './paths.js';
+import { openDurableSync, readDurableSync, removeDurableSync } from './spool-files.js';
 
 export interface SpoolWriterOptions {
   /**
@@ -33,11 +38,13 @@ export class SpoolWriter {
   private readonly paths: DurablePaths;
   private readonly maxBytes: number;
   private readonly now: () => number;
+  private readonly write: AppendWriteSync | undefined;
   private seq = 0;
-  private dirReady = false;
 
-  constructor(paths: DurablePaths, options: SpoolWriterOptions = {}) {
+  /** `write` replaces the write call (tests inject a failing disk). */
+  constructor(paths: DurablePaths, options: SpoolWriterOptions = {}, write?: AppendWriteSync) {
     this.paths = paths;
+    this.write = write;
     this.token = randomBytes(6).toString('hex');
     this.file = path.join(paths.spoolDir, producerFileName(process.pid, ownStartTime(), this.token));
     this.maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
@@ -56,35 +63,23 @@ export class SpoolWriter {
       at: this.now(),
     };
     const line = Buffer.from(toSpoolLine(message));
-    if (!this.dirReady) {
-      ensureSpoolDir(this.paths);
-      this.dirReady = true;
-    }
-    if (this.size() + line.length > this.maxBytes) {
-      throw new SidewireError('ERR_SPOOL', `cannot spool '${method}': ${this.file} would exceed ${this.maxBytes} bytes`, {
-        fixes: ['start the server so the spool is delivered and emptied', 'or raise the spool maxBytes option'],
-        details: { path: this.file, limit: this.maxBytes },
-      });
-    }
-    let fd: number | undefined;
     try {
-      fd = fs.openSync(this.file, 'a', 0o600);
-      fs.writeSync(fd, line);
-      fs.fsyncSync(fd);
+      ensureSpoolDir(this.paths);
+      appendSync(this.file, line, (size) => this.checkLimit(size + line.length, method), this.write);
     } catch (err) {
       throw spoolError('append to the spool file', this.file, err);
-    } finally {
-      if (fd !== undefined) fs.closeSync(fd);
     }
     return message;
   }
 
-  /** Every message still in this producer's file, in order. */
+  /**
+   * Every message still in this producer's file, in order.
+   * @throws SidewireError ERR_FILE_UNSAFE when the file is not safe to read, ERR_SPOOL
+   */
   read(): DurableMessage[] {
     try {
-      return parseSpoolText(fs.readFileSync(this.file, 'utf8'));
+      return parseSpoolText(readDurableSync(this.file)?.text ?? '');
     } catch (err) {
-      if (systemCode(err) === 'ENOENT') return [];
       throw spoolError('read the spool file', this.file, err);
     }
   }
@@ -104,28 +99,37 @@ export class SpoolWriter {
     const rest = this.read().filter((m) => !ids.has(m.id));
     try {
       if (rest.length === 0) {
-        fs.rmSync(this.file, { force: true });
+        removeDurableSync(this.file);
         return;
       }
       const tmp = `${this.file}.${randomBytes(4).toString('hex')}.tmp`;
-      const fd = fs.openSync(tmp, 'wx', 0o600);
+      const fd = openDurableSync(tmp, CREATE_NEW_FLAGS);
       try {
-        fs.writeSync(fd, rest.map(toSpoolLine).join(''));
-        fs.fsyncSync(fd);
-      } finally {
-        fs.closeSync(fd);
+        try {
+          fs.writeFileSync(fd, rest.map(toSpoolLine).join('')); // loops until all is written
+          fs.fsyncSync(fd);
+        } finally {
+          fs.closeSync(fd);
+        }
+        fs.renameSync(tmp, this.file);
+      } catch (err) {
+        try {
+          removeDurableSync(tmp); // the old file stays as it was
+        } catch {
+          // left behind: the server removes .tmp files of producers that have exited
+        }
+        throw err;
       }
-      fs.renameSync(tmp, this.file);
     } catch (err) {
       throw spoolError('rewrite the spool file', this.file, err);
     }
   }
 
-  private size(): number {
-    try {
-      return fs.statSync(this.file).size;
-    } catch {
-      return 0;
-    }
+  private checkLimit(size: number, method: string): void {
+    if (size <= this.maxBytes) return;
+    throw new SidewireError('ERR_SPOOL', `cannot spool '${method}': ${this.file} would exceed ${this.maxBytes} bytes`, {
+      fixes: ['start the server so the spool is delivered and emptied', 'or raise the spool maxBytes option'],
+      details: { path: this.file, limit: this.maxBytes },
+    });
   }
 }

@@ -1,16 +1,24 @@
 /**
- * The discovery file `<runtimeDir>/<name>.json` (DESIGN.md §2): how clients using `auto` find the
- * actual endpoint (with the real TCP port), the server pid and the token.
+ * The discovery file `<runtimeDir>/<name>.json` (docs/protocol.md §2): how clients using `auto`
+ * find the actual endpoint (with the real TCP port), the server pid and the token.
  *
  * Written atomically (a private temp file, fsync, rename) with mode 0600; a record whose pid is
  * dead is stale and ignored; removed on shutdown only while it is still the one we wrote.
+ *
+ * Trust (docs/security.md "Files"): a discovery file is read through O_NOFOLLOW and believed only
+ * when it is a regular file of ours, not writable by group/other, in a directory of ours that
+ * nobody else can enter. Anything else may have been planted by another user to send our clients
+ * (and their token) to the planter's server: `readDiscovery` ignores it, `readTrustedDiscovery`
+ * (what clients use) refuses it with ERR_FILE_UNSAFE. The writer replaces such a file by rename,
+ * which never follows a link.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Endpoint } from '../endpoint/endpoint.js';
 import { formatEndpoint } from '../endpoint/parse.js';
-import { EndpointError, systemCode } from '../errors.js';
+import { EndpointError, SidewireError, systemCode } from '../errors.js';
+import { checkPath, CREATE_NEW_FLAGS, openSafeSync, readSafeSync } from '../util/safe-file.js';
 import { isProcessAlive } from './process-identity.js';
 import type { DiscoveryRecord } from './types.js';
 
@@ -86,18 +94,24 @@ export function writeDiscovery(input: DiscoveryInput): WrittenDiscovery {
   const text = `${JSON.stringify(record, null, 2)}\n`;
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    const fd = fs.openSync(tmp, 'wx', 0o600);
+    const fd = openSafeSync(tmp, CREATE_NEW_FLAGS, 0o600);
+    let written: fs.Stats;
     try {
       fs.writeFileSync(fd, text);
       fs.fsyncSync(fd);
+      written = fs.fstatSync(fd);
     } finally {
       fs.closeSync(fd);
     }
-    fs.renameSync(tmp, file);
-    const ino = fs.statSync(file).ino;
-    return { path: file, record: record as DiscoveryRecord, text, ino };
+    fs.renameSync(tmp, file); // replaces whatever is there (a link is replaced, never followed)
+    const st = fs.lstatSync(file);
+    if (st.dev !== written.dev || st.ino !== written.ino) {
+      throw Object.assign(new Error(`${file} was replaced right after it was written`), { code: 'EEXIST' });
+    }
+    return { path: file, record: record as DiscoveryRecord, text, ino: st.ino };
   } catch (err) {
     fs.rmSync(tmp, { force: true });
+    if (err instanceof SidewireError) throw err;
     throw writeError(file, err);
   }
 }
@@ -116,14 +130,31 @@ function isRecord(v: unknown): v is DiscoveryRecord {
 }
 
 /**
- * Reads a discovery file. Undefined when it is missing, unreadable, not a valid record, or its
- * pid is dead (a stale record). Never throws.
+ * Reads the discovery file `file` if it is one we can trust (see the module comment). Undefined
+ * when it is missing, not a valid record, or its pid is dead (a stale record).
+ * @throws SidewireError ERR_FILE_UNSAFE when the file or its directory is not safe to trust
+ */
+export function readTrustedDiscovery(file: string): DiscoveryRecord | undefined {
+  const text = readSafeSync(file);
+  if (text === undefined) return undefined;
+  checkPath(path.dirname(file), 'directory');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!isRecord(parsed) || !isProcessAlive(parsed.pid)) return undefined;
+  return parsed;
+}
+
+/**
+ * Reads a discovery file. Undefined when it is missing, unreadable, not one we can trust (see
+ * `readTrustedDiscovery`), not a valid record, or its pid is dead (a stale record). Never throws.
  */
 export function readDiscovery(file: string): DiscoveryRecord | undefined {
   try {
-    const parsed: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
-    if (!isRecord(parsed) || !isProcessAlive(parsed.pid)) return undefined;
-    return parsed;
+    return readTrustedDiscovery(file);
   } catch {
     return undefined;
   }
@@ -159,8 +190,8 @@ export function findOwnerPid(runtimeDir: string, name: string, endpoint: Endpoin
 export function removeDiscoveryIfOurs(written: WrittenDiscovery): boolean {
   try {
     if (written.record.pid !== process.pid) return false;
-    if (fs.statSync(written.path).ino !== written.ino) return false;
-    if (fs.readFileSync(written.path, 'utf8') !== written.text) return false;
+    if (fs.lstatSync(written.path).ino !== written.ino) return false;
+    if (readSafeSync(written.path) !== written.text) return false;
     fs.unlinkSync(written.path);
     return true;
   } catch {

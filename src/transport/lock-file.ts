@@ -1,6 +1,6 @@
 /**
  * The lock file `<socketPath>.lock` that serialises probe → remove stale socket → bind between
- * servers starting at the same time (DESIGN.md §2).
+ * servers starting at the same time (docs/protocol.md §2).
  *
  * Acquire = create the file exclusively (`wx`, mode 0600) with `{pid, startedAt, nonce}`.
  * An existing lock whose owner is dead (or whose pid now belongs to a younger process), or that
@@ -12,11 +12,17 @@
  * owner took the lock in between) it is linked back. The one remaining race (a third starter
  * takes the empty slot during that moment) is closed by `isLockStillOurs()`: a holder re-reads
  * the lock right before every destructive step and starts over if it is no longer its own.
+ *
+ * The lock lives next to the socket, possibly in a shared directory (docs/security.md "Files"):
+ * it is read only through O_NOFOLLOW and checked on the opened descriptor. A lock that is a
+ * symbolic link, not a regular file, owned by another user or writable by group/other is never
+ * trusted, waited for or broken: acquiring fails with ERR_FILE_UNSAFE naming it.
  */
 import * as fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { systemCode } from '../errors.js';
+import { CREATE_NEW_FLAGS, openSafeSync } from '../util/safe-file.js';
 import { isProcessAlive, ownStartTime } from './process-identity.js';
 
 export interface LockOptions {
@@ -58,29 +64,41 @@ function parseLock(raw: string): LockContent | undefined {
   return undefined;
 }
 
-function readRaw(p: string): string | undefined {
+/** A lock file's content and age, read without following a link. */
+interface LockFile {
+  readonly raw: string;
+  readonly mtimeMs: number;
+}
+
+/**
+ * Reads the lock at `p`; undefined when there is none.
+ * @throws SidewireError ERR_FILE_UNSAFE for a link, a non-file, another user's or a writable lock
+ */
+function readLockFile(p: string): LockFile | undefined {
+  let fd: number;
   try {
-    return fs.readFileSync(p, 'utf8');
+    fd = openSafeSync(p, fs.constants.O_RDONLY);
   } catch (err) {
     if (systemCode(err) === 'ENOENT') return undefined;
     throw err;
   }
+  try {
+    const { mtimeMs } = fs.fstatSync(fd);
+    return { raw: fs.readFileSync(fd, 'utf8'), mtimeMs };
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 function inspect(p: string, garbageAgeMs: number): LockState {
-  const raw = readRaw(p);
-  if (raw === undefined) return { state: 'free' };
+  const file = readLockFile(p);
+  if (file === undefined) return { state: 'free' };
+  const { raw } = file;
   const content = parseLock(raw);
   if (content) {
     return isProcessAlive(content.pid, content.startedAt) ? { state: 'held', pid: content.pid } : { state: 'stale', raw };
   }
-  let ageMs: number;
-  try {
-    ageMs = Date.now() - fs.statSync(p).mtimeMs;
-  } catch {
-    return { state: 'free' };
-  }
-  return ageMs > garbageAgeMs ? { state: 'stale', raw } : { state: 'held', pid: undefined };
+  return Date.now() - file.mtimeMs > garbageAgeMs ? { state: 'stale', raw } : { state: 'held', pid: undefined };
 }
 
 /** Removes the stale lock judged from `raw`, never a fresh one (see the module comment). */
@@ -93,7 +111,7 @@ function breakStale(p: string, raw: string): void {
     throw err;
   }
   try {
-    if (readRaw(aside) !== raw) {
+    if (readLockFile(aside)?.raw !== raw) {
       try {
         fs.linkSync(aside, p); // put the fresh lock back
       } catch (err) {
@@ -109,7 +127,7 @@ function tryCreate(p: string): HeldLock | undefined {
   const nonce = randomBytes(8).toString('hex');
   let fd: number;
   try {
-    fd = fs.openSync(p, 'wx', 0o600);
+    fd = openSafeSync(p, CREATE_NEW_FLAGS, 0o600);
   } catch (err) {
     if (systemCode(err) === 'EEXIST') return undefined;
     throw err;
@@ -125,7 +143,8 @@ function tryCreate(p: string): HeldLock | undefined {
 /**
  * Takes the lock at `lockPath`, breaking stale locks and waiting for live holders.
  * Resolves `{ok: false, holderPid}` when a live holder kept it for `timeoutMs`.
- * @throws the system error when the lock file cannot be created (EACCES, EROFS, ENOENT...)
+ * @throws the system error when the lock file cannot be created (EACCES, EROFS, ENOENT...), or
+ *   SidewireError ERR_FILE_UNSAFE when the lock at the path is not one we can trust (see above)
  */
 export async function acquireLock(lockPath: string, options: LockOptions = {}): Promise<AcquireResult> {
   const timeoutMs = options.timeoutMs ?? 2000;
@@ -151,7 +170,8 @@ export async function acquireLock(lockPath: string, options: LockOptions = {}): 
 /** True while the file at the lock's path is still this lock (re-check before destructive steps). */
 export function isLockStillOurs(lock: HeldLock): boolean {
   try {
-    return parseLock(fs.readFileSync(lock.path, 'utf8'))?.nonce === lock.nonce;
+    const file = readLockFile(lock.path);
+    return file !== undefined && parseLock(file.raw)?.nonce === lock.nonce;
   } catch {
     return false;
   }

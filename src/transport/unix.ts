@@ -16,7 +16,8 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import type { Endpoint } from '../endpoint/endpoint.js';
-import { EndpointError, systemCode } from '../errors.js';
+import { EndpointError, SidewireError, systemCode } from '../errors.js';
+import { ownUid, unsafeFileError } from '../util/safe-file.js';
 import type { BoundServer } from './bind.js';
 import { findOwnerPid } from './discovery.js';
 import { registerExitCleanup } from './exit-cleanup.js';
@@ -65,6 +66,27 @@ function notSocket(endpoint: UnixEndpoint, what: string, ctx: UnixListenContext)
   });
 }
 
+/**
+ * A stale socket is removed only when it is ours (docs/security.md "Files"): one left by another
+ * user is refused with ERR_FILE_UNSAFE instead (unlink never follows a link, but we do not delete
+ * other users' files).
+ */
+function checkStaleSocket(p: string): void {
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(p);
+  } catch {
+    return; // gone already: the unlink below copes
+  }
+  const uid = ownUid();
+  if (uid !== null && st.uid !== uid) {
+    throw unsafeFileError(p, `it is a stale socket owned by uid ${st.uid}, not by you (uid ${uid})`, `remove it (as its owner or root): rm ${p}`, {
+      reason: 'foreign-owner',
+      owner: st.uid,
+    });
+  }
+}
+
 /** Probe, reclaim and bind while holding `lock`. 'lost-lock' means start over. */
 async function bindUnderLock(endpoint: UnixEndpoint, lock: HeldLock, ctx: UnixListenContext): Promise<BoundServer | 'lost-lock'> {
   const probe = await probeEndpoint(endpoint);
@@ -79,6 +101,7 @@ async function bindUnderLock(endpoint: UnixEndpoint, lock: HeldLock, ctx: UnixLi
     }
     case 'stale':
       if (!isLockStillOurs(lock)) return 'lost-lock';
+      checkStaleSocket(endpoint.path);
       try {
         fs.unlinkSync(endpoint.path);
       } catch (err) {
@@ -94,6 +117,7 @@ async function bindUnderLock(endpoint: UnixEndpoint, lock: HeldLock, ctx: UnixLi
   try {
     identity = await bindSocketFile(server, endpoint.path, ctx.socketMode);
   } catch (err) {
+    if (err instanceof SidewireError) throw err; // ERR_FILE_UNSAFE: another user swapped what we bound
     throw systemCode(err) === 'EADDRINUSE' ? inUse(endpoint, ctx, undefined, 'bind') : mapListenError(err, endpoint, { operation: 'bind', envVar: ctx.envVar });
   }
   return { server, endpoint, removeFiles: () => void removeIfSame(endpoint.path, identity) };
@@ -110,6 +134,7 @@ export async function listenUnix(endpoint: UnixEndpoint, ctx: UnixListenContext)
     try {
       acquired = await acquireLock(lockPath, { timeoutMs: ctx.lockTimeoutMs });
     } catch (err) {
+      if (err instanceof SidewireError) throw err; // ERR_FILE_UNSAFE: a planted or foreign lock file
       throw mapListenError(err, endpoint, { operation: 'create lock file', path: lockPath, envVar: ctx.envVar });
     }
     if (!acquired.ok) throw inUse(endpoint, ctx, acquired.holderPid, 'wait for lock');

@@ -46,9 +46,10 @@ export class BinaryRawClient extends RawPeer<ReceivedFrame> {
     socket.on('close', () => this.arrived.end());
   }
 
-  static connect(socketPath: string, options: BinaryRawOptions = {}): Promise<BinaryRawClient> {
+  /** Connects to a socket path, or to `{ host, port }` (TCP). */
+  static connect(target: string | net.NetConnectOpts, options: BinaryRawOptions = {}): Promise<BinaryRawClient> {
     return new Promise((resolve, reject) => {
-      const s = net.connect(socketPath, () => {
+      const s = net.connect(typeof target === 'string' ? { path: target } : target, () => {
         const c = new BinaryRawClient(s);
         const preface = options.preface ?? BINARY_PREFACE;
         if (preface !== false) s.write(preface);

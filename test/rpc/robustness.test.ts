@@ -115,7 +115,8 @@ describe('connection flood', () => {
   let t: TestServer;
   let child: ChildProcess | undefined;
   before(async () => {
-    t = await startServer({ limits: { maxConnections } });
+    // The flood's sockets send nothing: keep them past the first-byte deadline for the test's length.
+    t = await startServer({ limits: { maxConnections, firstByteTimeoutMs: 120_000 } });
   });
   after(async () => {
     child?.kill('SIGKILL');

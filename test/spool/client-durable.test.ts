@@ -88,7 +88,7 @@ describe('durable notifications from a client', () => {
     }
   });
 
-  it('durable notify refuses reserved methods; a spool that cannot be written rejects with ERR_SPOOL', async () => {
+  it('durable notify refuses reserved methods; a spool path that is not a directory rejects with ERR_FILE_UNSAFE', async () => {
     const client = await connect({ endpoint, env, app });
     try {
       await assert.rejects(client.notify('$/hello', {}, { durable: true }), { code: 'ERR_INVALID_ARGUMENT' });
@@ -98,7 +98,7 @@ describe('durable notifications from a client', () => {
     const other = path.join(dir, 'o.sock');
     fs.writeFileSync(`${other}.spool`, 'in the way');
     const idle = createClient({ endpoint: `unix://${other}`, env, app, reconnect: false });
-    await assert.rejects(idle.notify('hook.event', 1, { durable: true }), { code: 'ERR_SPOOL' });
+    await assert.rejects(idle.notify('hook.event', 1, { durable: true }), { code: 'ERR_FILE_UNSAFE' });
     await idle.close();
   });
 });

@@ -86,15 +86,21 @@ describe('SpoolWriter', () => {
     }
   });
 
-  it('fails with ERR_SPOOL when the spool dir cannot be made, or the file would grow past maxBytes', () => {
+  it('refuses a spool dir that is not a directory (ERR_FILE_UNSAFE); ERR_SPOOL when it cannot be made, or the file would grow past maxBytes', () => {
     const { dir, cleanup } = tempDir('sws');
     try {
       const sock = path.join(dir, 's.sock');
       fs.writeFileSync(`${sock}.spool`, 'not a directory');
       const paths = durablePaths({ endpoint: { kind: 'unix', path: sock }, runtimeDir: dir, name: 'n' });
       assert.throws(() => new SpoolWriter(paths).append('m', 1), (e: unknown) => {
-        assert.equal((e as { code?: string }).code, 'ERR_SPOOL');
+        assert.equal((e as { code?: string }).code, 'ERR_FILE_UNSAFE');
         assert.match((e as Error).message, /s\.sock\.spool/);
+        return true;
+      });
+      const orphan = durablePaths({ endpoint: { kind: 'unix', path: path.join(dir, 'missing', 'u.sock') }, runtimeDir: dir, name: 'n' });
+      assert.throws(() => new SpoolWriter(orphan).append('m', 1), (e: unknown) => {
+        assert.equal((e as { code?: string }).code, 'ERR_SPOOL');
+        assert.match((e as Error).message, /cannot create the spool dir .*u\.sock\.spool/);
         return true;
       });
       const small = durablePaths({ endpoint: { kind: 'unix', path: path.join(dir, 't.sock') }, runtimeDir: dir, name: 'n' });

@@ -17,8 +17,22 @@ export interface MappingHandle {
 export interface ShmNative {
   /** A new memfd of `bytes` bytes (mode 0600) sealed against shrinking and growing; its descriptor. @throws Error ERR_SHM_CREATE */
   createSealed(bytes: number): number;
+  /**
+   * A memfd of `bytes` bytes (mode 0600) with exactly `seals` (F_SEAL_* bits; 0: none), on hugetlbfs
+   * when `hugetlb`: tests make the files a receiver must refuse with it. @throws Error ERR_SHM_CREATE
+   */
+  createMemfd(bytes: number, seals: number, hugetlb: boolean): number;
   /** The F_GET_SEALS bits of `fd` (-1 when it is not a sealable file). */
   seals(fd: number): number;
+  /** The `f_type` (magic number) of the file system `fd` is on (fstatfs), -1 on error. */
+  fsType(fd: number): number;
+  /**
+   * `open(path, O_PATH)`: a descriptor that names the file without opening it (no device's open
+   * runs, a FIFO cannot block), for fstat/fstatfs and a reopen through `/proc/self/fd/<fd>`; -errno on failure.
+   */
+  openPath(path: string): number;
+  /** The kernel's credentials of a unix socket's peer (SO_PEERCRED), or null (not a unix socket, unknown peer). */
+  peerCredentials(socketFd: number): { pid: number; uid: number; gid: number } | null;
   /** `mmap(fd, bytes)` (shared), read-only unless `writable`; the descriptor may be closed afterwards. @throws Error ERR_SHM_MAP */
   map(fd: number, bytes: number, writable: boolean): MappingHandle;
   /** The ArrayBuffer over a mapping (made on the first call; reported to the GC as external memory from then on). */
@@ -32,6 +46,9 @@ export interface ShmNative {
 /** Where scripts/build-native.mjs puts the helper, in the package root. */
 const BINARY = join('native', 'build', 'sidewire_shm.node');
 
+/** Every function the helper must have: an older build lacks some, and is not used then. */
+const FUNCTIONS: readonly (keyof ShmNative)[] = ['createSealed', 'createMemfd', 'seals', 'fsType', 'openPath', 'peerCredentials', 'map', 'view', 'unmap', 'alloc'];
+
 let loaded: ShmNative | null | undefined;
 let reason: string | undefined;
 
@@ -43,7 +60,10 @@ export function shmNative(): ShmNative | null {
   else if (process.platform !== 'linux') reason = `the shared-memory side channel is Linux-only (this is ${process.platform})`;
   else {
     try {
-      loaded = createRequire(import.meta.url)(findBinary()) as ShmNative;
+      const helper = createRequire(import.meta.url)(findBinary()) as Record<string, unknown>;
+      const missing = FUNCTIONS.find((name) => typeof helper[name] !== 'function');
+      if (missing === undefined) loaded = helper as unknown as ShmNative;
+      else reason = `the native helper is out of date (it has no ${missing}); run \`node scripts/build-native.mjs\` in the sidewire package`;
     } catch (err) {
       reason = `the native helper is not built (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); run \`node scripts/build-native.mjs\` in the sidewire package (needs a C compiler)`;
     }

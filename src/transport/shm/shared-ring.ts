@@ -3,9 +3,9 @@
  * own ring: a memfd (an anonymous file: no name in any directory, so nothing is ever left behind),
  * mode 0600, sealed so that it can never shrink or grow — a peer that mapped it can never fault
  * past its end (SIGBUS), whatever the sender does later. Its peer opens it through
- * `/proc/<pid>/fd/<fd>` (possible only for the same user), checks that it is a regular file of the
- * announced size owned by this user, sealed against shrinking, and that its first 16 bytes are
- * the announced key, maps it read-only and closes its descriptor. The sender closes its own once
+ * `/proc/<pid>/fd/<fd>` after the checks of ring-offer.ts (the sender's own descriptor, a sealed
+ * memfd of the announced size and key owned by the sender's user), maps it read-only and closes
+ * its descriptor. The sender closes its own once
  * the peer said it mapped the ring: after the handshake no ring holds a file descriptor. A mapping
  * is address space only until the first large frame; only then is it an ArrayBuffer (which the
  * garbage collector counts as external memory).
@@ -13,28 +13,16 @@
  * File layout: bytes 0-15 the key, 16-63 zero, then the data area (64 to the end).
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, writeSync } from 'node:fs';
 import { payloadBuffer, type MappingHandle, type ShmNative } from './native.js';
+import type { PeerCredentials } from './peer-credentials.js';
 import { RingAllocator } from './ring-allocator.js';
+import { KEY_BYTES, RING_REFUSED, openOfferedRing, type RingOffer } from './ring-offer.js';
+
+export { MAX_RING_BYTES, MIN_RING_BYTES, offerProblem, type RingOffer } from './ring-offer.js';
 
 /** Where the data area starts in a ring file. */
 export const RING_DATA_OFFSET = 64;
-const KEY_BYTES = 16;
-/** fcntl F_SEAL_SHRINK: the file can never get smaller. */
-const F_SEAL_SHRINK = 2;
-/** Smallest and largest ring a peer may offer (and this side may be told to make). */
-export const MIN_RING_BYTES = 1024 * 1024;
-export const MAX_RING_BYTES = 1024 * 1024 * 1024;
-
-/** What a sender says of its ring in `$/hello`. */
-export interface RingOffer {
-  /** `/proc/<pid>/fd/<fd>` of the sender. */
-  readonly path: string;
-  /** Size of the file in bytes. */
-  readonly bytes: number;
-  /** 32 hex digits: the file's first 16 bytes. */
-  readonly key: string;
-}
 
 /** A sender's own ring: reserve a region, copy a payload into it, hand its offset to the peer. */
 export class OutgoingRing {
@@ -125,34 +113,20 @@ export class IncomingRing {
     this.bytes = bytes;
   }
 
-  /** Opens and checks the ring a peer offered; a string says why it was refused. */
-  static open(native: ShmNative, offer: unknown): IncomingRing | string {
-    const problem = offerProblem(offer);
-    if (problem !== undefined) return problem;
-    const { path, bytes, key } = offer as RingOffer;
-    let fd: number;
+  /**
+   * Opens, checks (ring-offer.ts) and maps the ring a peer offered; a string says why it was
+   * refused. `peer`: the kernel's credentials of the connection's other end (none: refused).
+   */
+  static open(native: ShmNative, offer: unknown, peer: PeerCredentials | undefined): IncomingRing | string {
+    const opened = openOfferedRing(native, offer, peer);
+    if ('refused' in opened) return opened.refused;
+    const { bytes } = offer as RingOffer;
     try {
-      // O_NONBLOCK: a FIFO (or a device) offered as a ring must not block the event loop in open();
-      // fstat refuses it right after.
-      fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
-    } catch (err) {
-      return `cannot open the ring ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)} (another user, or another pid namespace?)`;
-    }
-    try {
-      const st = fstatSync(fd);
-      const uid = process.getuid?.();
-      if (!st.isFile() || st.size !== bytes) return `the ring ${path} is not a file of ${bytes} bytes`;
-      if (uid !== undefined && st.uid !== uid) return `the ring ${path} belongs to uid ${st.uid}, not to this user`;
-      if ((native.seals(fd) & F_SEAL_SHRINK) === 0) return `the ring ${path} is not sealed against shrinking (a memfd with F_SEAL_SHRINK): refused, a mapping of it could fault`;
-      const head = Buffer.alloc(KEY_BYTES);
-      if (readSync(fd, head, 0, KEY_BYTES, 0) !== KEY_BYTES || head.toString('hex') !== key) {
-        return `the ring ${path} does not start with the announced key (not the peer's file)`;
-      }
-      return new IncomingRing(native, new LazyView(native, native.map(fd, bytes, false)), bytes);
-    } catch (err) {
-      return `cannot map the ring ${path}: ${err instanceof Error ? err.message : String(err)}`;
+      return new IncomingRing(native, new LazyView(native, native.map(opened.fd, bytes, false)), bytes);
+    } catch {
+      return RING_REFUSED;
     } finally {
-      closeSync(fd); // the mapping keeps the file
+      closeSync(opened.fd); // the mapping keeps the file
     }
   }
 
@@ -209,17 +183,4 @@ class LazyView {
     this.buffer = null;
     this.native.unmap(this.handle);
   }
-}
-
-/** Why `offer` is not a ring offer, or undefined. */
-export function offerProblem(offer: unknown): string | undefined {
-  if (typeof offer !== 'object' || offer === null) return 'the ring offer must be an object { path, bytes, key }';
-  const o = offer as Record<string, unknown>;
-  if (typeof o['path'] !== 'string' || !/^\/proc\/\d+\/fd\/\d+$/.test(o['path'])) return 'the ring offer\'s "path" must be /proc/<pid>/fd/<fd>';
-  const bytes = o['bytes'];
-  if (typeof bytes !== 'number' || !Number.isInteger(bytes) || bytes < MIN_RING_BYTES || bytes > MAX_RING_BYTES) {
-    return `the ring offer's "bytes" must be an integer from ${MIN_RING_BYTES} to ${MAX_RING_BYTES}`;
-  }
-  if (typeof o['key'] !== 'string' || !/^[0-9a-f]{32}$/.test(o['key'])) return 'the ring offer\'s "key" must be 32 lowercase hex digits';
-  return undefined;
 }
