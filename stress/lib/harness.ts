@@ -35,8 +35,8 @@ export interface ServerChildOptions extends StressChildOptions {
    */
   readonly durableFile?: string;
   /**
-   * How long to wait for `ready`.
-   * @default 30000
+   * How long to wait for `ready` (generous: starting a tsx child takes seconds on a loaded machine).
+   * @default 60000
    */
   readonly readyTimeoutMs?: number;
 }
@@ -55,7 +55,7 @@ export async function startServerChild(ws: Workspace, name: string, options: Ser
     options,
   );
   try {
-    await child.waitFor('ready', options.readyTimeoutMs ?? 30_000);
+    await child.waitFor('ready', options.readyTimeoutMs ?? 60_000);
   } catch (err) {
     await child.kill();
     throw err;

@@ -1,6 +1,9 @@
 /**
  * The five stress suites, scaled down (`stress/run.ts --quick`, docs/stress.md), as part of the
  * test run: one child process runs them all; each must print a PASS verdict and the run must exit 0.
+ * The run takes ~40 s on an idle 2-core machine, 40-70 s beside two CPU hogs and other tests, ~3
+ * minutes at load average 20; the budget is a hang watchdog, not a speed bound (every suite's own waits are bounded
+ * too). SIDEWIRE_TEST_TIMEOUT_SCALE (set by scripts/run-tests.mjs) stretches it on slower machines.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const SUITES = ['bomb', 'memory', 'latency', 'leak', 'chaos'];
-const BUDGET_MS = 150_000;
+const BUDGET_MS = 480_000 * Number(process.env['SIDEWIRE_TEST_TIMEOUT_SCALE'] ?? 1);
 
 function runQuick(): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'stress/run.ts', '--quick', '--seed', '7'], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
