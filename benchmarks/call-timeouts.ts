@@ -7,8 +7,8 @@
  *
  *   node --import tsx benchmarks/call-timeouts.ts
  */
-import { CallDeadlines } from '../src/rpc/call-deadlines.js';
-import { realTimers } from '../src/rpc/timers.js';
+import { CallDeadlines } from '../src/util/call-deadlines.js';
+import { realTimers } from '../src/util/timers.js';
 
 const CALLS = 1_000_000;
 const IN_FLIGHT = 64;

@@ -66,7 +66,7 @@ const SELF = fileURLToPath(import.meta.url);
 async function childServer(argv: readonly string[]): Promise<void> {
   const socketPath = argv[argv.indexOf('--socket') + 1]!;
   const metrics = argv[argv.indexOf('--metrics') + 1] === '1';
-  const { serve } = await import('../src/rpc/server.js');
+  const { serve } = await import('../src/server/server.js');
   const dir = path.dirname(socketPath);
   const server = await serve({ app: 'bench', endpoint: `unix://${socketPath}`, env: { XDG_RUNTIME_DIR: dir }, discovery: false, cleanupOnExit: false, metrics });
   let notes = 0;

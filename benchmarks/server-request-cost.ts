@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BINARY_PREFACE } from '../src/framing/length-prefix.js';
-import { encodeMessageFrame } from '../src/rpc/binary-codec.js';
+import { encodeMessageFrame } from '../src/stream/binary/binary-codec.js';
 import { argValue } from './lib/child-io.js';
 import { BUILD_ENV, buildSidewire } from './impl/sidewire/build.js';
 import { loadSidewire } from './impl/sidewire/load.js';

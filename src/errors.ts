@@ -33,7 +33,8 @@ export type ErrorCode =
   | 'ERR_SERVER_CLOSED'
   | 'ERR_DAEMON_STATE'
   | 'ERR_MESSAGE_TOO_LARGE'
-  | 'ERR_FILE_UNSAFE';
+  | 'ERR_FILE_UNSAFE'
+  | 'ERR_DEPENDENCY_MISSING';
 
 export interface SidewireErrorOptions {
   /** Numbered "how to fix" suggestions, most useful first. */

@@ -1,5 +1,7 @@
 /**
- * sidewire's public API. Everything a user may import is listed here by name.
+ * sidewire's public API. Everything a user may import is listed here by name; `sidewire/client`
+ * (client/index.ts) is the client part alone. Internals (text mode's session, the daemon's state
+ * machine, the reference daemon's inbox) are not exported.
  */
 export { SidewireError, EndpointError, ConnectionError, TimeoutError, isSidewireError } from './errors.js';
 export type { ErrorCode, SidewireErrorOptions } from './errors.js';
@@ -22,50 +24,42 @@ export { probeEndpoint } from './transport/probe.js';
 export { readDiscovery } from './transport/discovery.js';
 export type { Listener, ListenOptions, ConnectOptions, DiscoveryRecord, ProbeResult, ByteStream } from './transport/types.js';
 
-export { serve, createServer, Server } from './rpc/server.js';
-export type { ServerEvents, CloseOptions, TypedHandler, ErrorSite } from './rpc/server.js';
-export type { ServerOptions, ServerLimits } from './rpc/server-options.js';
-export { connect, Client } from './rpc/client.js';
-export type { ClientEvents, ClientCloseInfo } from './rpc/client.js';
-export type { ClientOptions, CallOptions } from './rpc/client-options.js';
+export { serve, createServer, Server } from './server/server.js';
+export type { ServerEvents, CloseOptions, TypedHandler, ErrorSite } from './server/server.js';
+export type { ServerOptions, ServerLimits } from './server/server-options.js';
+export { connect, Client } from './client/client.js';
+export type { ClientEvents, ClientCloseInfo } from './client/client.js';
+export type { ClientOptions, CallOptions } from './client/client-options.js';
 export type { SharedMemoryOption, SharedMemoryOptions } from './transport/shm/shm-options.js';
-export type { ShmCounters as SharedMemoryStatus, ShmHelloReply } from './rpc/binary-shm.js';
-export type { ClientInfo } from './rpc/client-info.js';
-export type { RequestContext, NotificationContext, MethodOptions } from './rpc/dispatch.js';
-export type { ServiceShape } from './rpc/service.js';
-export type { ModeHandlers } from './rpc/connection-router.js';
-export { ResponseError, ErrorCodes } from './rpc/response-error.js';
+export type { ShmCounters as SharedMemoryStatus, ShmHelloReply } from './stream/binary/shm-link.js';
+export type { ClientInfo } from './protocol/client-info.js';
+export type { RequestContext, NotificationContext, MethodOptions } from './server/dispatch.js';
+export type { ServiceShape } from './protocol/service.js';
+export type { ModeHandlers } from './server/connection-router.js';
+export { ResponseError, ErrorCodes } from './protocol/response-error.js';
 
 export { createDaemon, startDaemon, Daemon, DAEMON_STATE_TOPIC } from './daemon/daemon.js';
 export type { DaemonEvents, DaemonStateEvent, DaemonReloadOutcome } from './daemon/daemon.js';
 export type { DaemonOptions, DaemonConfigOptions, DaemonStopInfo } from './daemon/daemon-options.js';
 export type { DaemonStatus } from './daemon/daemon-commands.js';
-export { DaemonStateMachine } from './daemon/state.js';
 export type { DaemonState, DaemonStateChange } from './daemon/state.js';
 export { DaemonError } from './daemon/daemon-error.js';
 export { loadConfig } from './daemon/config.js';
 export type { LoadConfigOptions, LoadedConfig } from './daemon/config.js';
-export { ServerTextMode } from './text/server-text-mode.js';
-export type { TextAlias, TextAliasOptions, TextModeSettings } from './text/server-text-mode.js';
-export { handleTextSession } from './text/text-session.js';
-export type { TextSessionOptions } from './text/text-session.js';
+export type { TextAlias, TextAliasOptions, TextModeSettings } from './server/server-text-mode.js';
 export type { TextCommand, TextCommandContext } from './text/text-command.js';
 
-export { createClient } from './rpc/client.js';
-export type { ClientReconnectInfo } from './rpc/client.js';
-export type { ClientStatus, ClientStateName, StatusReason } from './rpc/client-status.js';
-export type { ReconnectOptions } from './rpc/backoff.js';
-export type { QueueOptions } from './rpc/call-queue.js';
-export type { NotifyOptions } from './rpc/client-options.js';
-export type { DurableReceipt, ClientSpoolOptions } from './spool/client-spool.js';
-export type { DurableMessage } from './spool/durable-message.js';
-export type { DurableStore, DurableDelivery, DurableServerOptions, DurableOption } from './spool/durable-store.js';
+export { createClient } from './client/client.js';
+export type { ClientReconnectInfo } from './client/client.js';
+export type { ClientStatus, ClientStateName, StatusReason } from './client/client-status.js';
+export type { ReconnectOptions } from './client/backoff.js';
+export type { QueueOptions } from './client/call-queue.js';
+export type { NotifyOptions } from './client/client-options.js';
+export type { DurableReceipt, ClientSpoolOptions } from './client/durable/client-spool.js';
+export type { DurableMessage } from './protocol/durable-message.js';
+export type { DurableStore, DurableDelivery, DurableServerOptions, DurableOption } from './server/durable/durable-store.js';
 export type { DurablePaths } from './spool/paths.js';
-export type { DurableIngest, DurableResult } from './spool/durable-ingest.js';
-export { Inbox } from './spool/inbox.js';
-export type { InboxRecord } from './spool/inbox.js';
-export { installInbox } from './spool/inbox-methods.js';
-export type { InboxMethods } from './spool/inbox-methods.js';
+export type { DurableIngest, DurableResult } from './server/durable/durable-ingest.js';
 
 export { ServerMetrics, DEFAULT_DURATION_BUCKETS } from './observability/metrics.js';
 export type { ServerMetricsOptions, ServerMetricsSnapshot, ConnectionMode, RefusalReason } from './observability/metrics.js';

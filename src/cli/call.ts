@@ -1,47 +1,51 @@
 /**
- * `sidewire call METHOD [JSON] [--endpoint E] [--timeout MS]`: calls one method and prints the
- * result as JSON. Server errors → stderr, exit 1; not running → exit 3; bad JSON → exit 2.
+ * `sidewire call METHOD [JSON | - | @FILE]`: calls one method and prints the result as JSON.
+ * Exit codes (docs/daemon.md "Exit codes"): 1 the server answered an error, 2 bad arguments
+ * (including params that are not JSON), 3 not running.
  */
-import type { ClientOptions } from '../rpc/client-options.js';
-import { connect } from '../rpc/client.js';
-import { ResponseError } from '../rpc/response-error.js';
+import type { ClientOptions } from '../client/client-options.js';
+import { connect } from '../client/client.js';
+import { ResponseError } from '../protocol/response-error.js';
 import { VERSION } from '../version.js';
-import { ENDPOINT_OPTIONS, EXIT, UsageError, parseCommandArgs, type CliIO, type Command } from './io.js';
+import { ENDPOINT_HELP, TOKEN_HELP, formatHelp, timeoutHelp, wantsHelp } from './help.js';
+import { CLIENT_OPTIONS, EXIT, UsageError, parseCommandArgs, type CliIO, type Command } from './io.js';
+import { parseParamsJson, readParamsText } from './params-input.js';
 import { positiveInt } from './serve.js';
 
-const USAGE = 'Usage: sidewire call METHOD [JSON] [--app A] [--name N] [--endpoint E] [--timeout MS] [--json]\n';
+const HELP = formatHelp({
+  usage: 'sidewire call METHOD [JSON | - | @FILE] [options]',
+  summary: 'Calls METHOD with the params (one JSON value; - reads it from stdin, @FILE from a file) and prints the result as JSON.',
+  options: [...ENDPOINT_HELP, TOKEN_HELP, timeoutHelp('how long to wait for the answer', '30000')],
+  examples: [
+    `sidewire call echo '{"hello":1}'`,
+    `echo '[1,2,3]' | sidewire call sum -`,
+    'sidewire call inbox.list @params.json --app myapp --json',
+  ],
+});
 
-/** Client options from the shared endpoint flags. */
+/** Client options from the shared endpoint flags (and `--token`). */
 export function clientOptionsFrom(values: Record<string, string | boolean | undefined>, io: CliIO): ClientOptions {
   return {
     app: (values['app'] as string | undefined) ?? 'sidewire',
     ...(values['name'] === undefined ? {} : { name: values['name'] as string }),
     ...(values['endpoint'] === undefined ? {} : { endpoint: values['endpoint'] as string }),
+    ...(typeof values['token'] === 'string' ? { token: values['token'] } : {}),
     env: io.env,
     client: { name: 'sidewire-cli', version: VERSION },
   };
 }
 
-function parseParams(text: string | undefined): unknown {
-  if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    throw new UsageError(`the params argument is not valid JSON (${(err as Error).message}); quote it, e.g. '{"a":1}' or '[1,2,3]'`);
-  }
-}
-
 export const call: Command = async (argv: readonly string[], io: CliIO): Promise<number> => {
-  const { values, positionals } = parseCommandArgs(argv, { ...ENDPOINT_OPTIONS, timeout: { type: 'string' } }, true);
-  if (values['help'] === true) {
-    io.stdout(USAGE);
+  const { values, positionals } = parseCommandArgs(argv, { ...CLIENT_OPTIONS, timeout: { type: 'string' } }, true);
+  if (wantsHelp(values, positionals)) {
+    io.stdout(HELP);
     return EXIT.ok;
   }
-  const [method, paramsText, ...extra] = positionals;
+  const [method, paramsArg, ...extra] = positionals;
   if (method === undefined) throw new UsageError('missing METHOD, e.g. sidewire call echo \'{"hello":1}\'');
   if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}': pass params as one JSON value`);
-  const params = parseParams(paramsText);
   const timeoutMs = positiveInt(values['timeout'], 'timeout');
+  const params = parseParamsJson(await readParamsText(paramsArg, io.stdin));
   const json = values['json'] === true;
   const client = await connect(clientOptionsFrom(values, io));
   try {

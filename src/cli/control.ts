@@ -5,16 +5,19 @@
  * Output: `status` prints `key: value` lines (`--json`: the exact `daemon.status` object); the
  * others print one word (`--json`: `{"ok":true,"result":"OK"}`). Errors go to stderr with their
  * fixes (`--json`: `{"ok":false,"error":{...}}` on stdout).
- * Exit codes: 0 ok, 1 the daemon answered with an error, 2 bad arguments, 3 not running.
+ * Exit codes (docs/daemon.md "Exit codes"): 0 ok, 1 the daemon answered with an error, 2 bad
+ * arguments, 3 not running.
  * `stop` waits (up to --timeout) until the daemon closed the connection and its process is gone.
  */
 import { isSidewireError, type SidewireError } from '../errors.js';
 import { isPidAlive } from '../daemon/pid-file.js';
-import type { Client } from '../rpc/client.js';
-import { connect } from '../rpc/client.js';
-import { ErrorCodes, ResponseError } from '../rpc/response-error.js';
+import type { Client } from '../client/client.js';
+import { connect } from '../client/client.js';
+import { ErrorCodes, ResponseError } from '../protocol/response-error.js';
 import { clientOptionsFrom } from './call.js';
-import { ENDPOINT_OPTIONS, EXIT, parseCommandArgs, type CliIO, type Command } from './io.js';
+import { ENDPOINT_HELP, TOKEN_HELP, formatHelp, timeoutHelp, wantsHelp } from './help.js';
+import { notRunningFixes } from './hints.js';
+import { CLIENT_OPTIONS, EXIT, UsageError, parseCommandArgs, type CliIO, type Command } from './io.js';
 import { positiveInt } from './serve.js';
 import { totals } from '../observability/stats-view.js';
 import type { ServerStats } from '../observability/server-vitals.js';
@@ -33,21 +36,16 @@ const METHODS: Readonly<Record<Action, { method: string; done: string; what: str
 const DEFAULT_TIMEOUT_MS = 10_000;
 
 function usage(action: Action): string {
-  return `Usage: sidewire ${action} [--app A] [--name N] [--endpoint E] [--json] [--timeout MS]\n  ${METHODS[action].what}\n`;
-}
-
-/** `sidewire serve …` with the flags the user gave, for the "not running" fix. */
-function serveCommand(values: Values): string {
-  const parts = ['sidewire serve'];
-  for (const flag of ['app', 'name', 'endpoint'] as const) {
-    const v = values[flag];
-    if (typeof v === 'string') parts.push(`--${flag} ${/^[\w@:/.+-]+$/.test(v) ? v : `'${v.replace(/'/g, "'\\''")}'`}`);
-  }
-  return parts.join(' ');
+  return formatHelp({
+    usage: `sidewire ${action} [options]`,
+    summary: `${METHODS[action].what[0]!.toUpperCase()}${METHODS[action].what.slice(1)}. Works with any daemon built with the daemon kit, including sidewire serve.`,
+    options: [...ENDPOINT_HELP, TOKEN_HELP, timeoutHelp('how long to wait for the daemon', String(DEFAULT_TIMEOUT_MS))],
+    examples: [`sidewire ${action}`, `sidewire ${action} --app myapp --json`, `sidewire ${action} --endpoint unix:///tmp/my.sock --timeout 30000`],
+  });
 }
 
 function notRunning(err: SidewireError, values: Values, io: CliIO): number {
-  const fixes = [`start it with: ${serveCommand(values)} (or start your own daemon)`, ...err.fixes];
+  const fixes = notRunningFixes(err, values);
   const message = `the daemon is not running: ${err.message}`;
   if (values['json'] === true) {
     io.stdout(JSON.stringify({ ok: false, error: { code: err.code, message, fixes, details: err.details } }) + '\n');
@@ -122,11 +120,12 @@ async function waitGone(client: Client, pid: number | undefined, timeoutMs: numb
 }
 
 async function run(action: Action, argv: readonly string[], io: CliIO): Promise<number> {
-  const { values } = parseCommandArgs(argv, { ...ENDPOINT_OPTIONS, timeout: { type: 'string' } });
-  if (values['help'] === true) {
+  const { values, positionals } = parseCommandArgs(argv, { ...CLIENT_OPTIONS, timeout: { type: 'string' } }, true);
+  if (wantsHelp(values, positionals)) {
     io.stdout(usage(action));
     return EXIT.ok;
   }
+  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
   const timeoutMs = positiveInt(values['timeout'], 'timeout') ?? DEFAULT_TIMEOUT_MS;
   const json = values['json'] === true;
   let client: Client;

@@ -12,8 +12,10 @@ import { checkRuntimeDir, currentUser, type UserInputs } from '../endpoint/runti
 import { currentPlatform, platformPreset, PLATFORM_PRESETS, type PlatformInfo, type PlatformPreset } from '../platform/detect.js';
 import { probeEndpoint } from '../transport/probe.js';
 import { readDiscovery } from '../transport/discovery.js';
+import { shmStatus, type ShmStatus } from '../transport/shm/native.js';
 import type { ProbeResult } from '../transport/types.js';
 import { ENDPOINT_OPTIONS, EXIT, UsageError, parseCommandArgs, type CliIO, type Command } from './io.js';
+import { DOCTOR_HELP } from './doctor-help.js';
 
 export interface Problem {
   readonly code: string;
@@ -34,6 +36,8 @@ export interface DoctorReport {
   readonly source: ResolvedEndpoint['source'] | null;
   readonly runtimeDir: { readonly path: string; readonly state: 'safe' | 'missing' | 'unsafe' | 'not-checked' } | null;
   readonly socket: { readonly state: ProbeResult['state'] | 'not-checked'; readonly pid?: number } | null;
+  /** The native helper, so the shared-memory side channel, on this machine (null when simulated). */
+  readonly sharedMemory: ShmStatus | null;
   readonly warnings: readonly string[];
   readonly problems: readonly Problem[];
 }
@@ -64,7 +68,7 @@ export async function diagnose(options: {
     const badArguments = err.code === 'ERR_INVALID_ARGUMENT' || err.details['source'] === 'explicit';
     return {
       ok: false, badArguments, simulated, platform, app: options.app, name, envVar: envVarFor(options.app),
-      endpoint: null, source: null, runtimeDir: null, socket: null, warnings: [], problems: [toProblem(err)],
+      endpoint: null, source: null, runtimeDir: null, socket: null, sharedMemory: simulated ? null : shmStatus(), warnings: [], problems: [toProblem(err)],
     };
   }
   const { endpoint } = resolved;
@@ -100,7 +104,8 @@ export async function diagnose(options: {
   }
   return {
     ok: problems.length === 0, badArguments: false, simulated, platform, app: resolved.app, name: resolved.name, envVar: resolved.envVar,
-    endpoint: formatEndpoint(endpoint), source: resolved.source, runtimeDir, socket, warnings: resolved.warnings, problems,
+    endpoint: formatEndpoint(endpoint), source: resolved.source, runtimeDir, socket, sharedMemory: simulated ? null : shmStatus(),
+    warnings: resolved.warnings, problems,
   };
 }
 
@@ -137,6 +142,10 @@ export function renderReport(r: DoctorReport): string {
     const pid = r.socket.pid === undefined ? '' : ` (pid ${r.socket.pid})`;
     lines.push(`socket:       ${SOCKET_TEXT[r.socket.state] ?? r.socket.state}${pid}`);
   }
+  if (r.sharedMemory !== null) {
+    const m = r.sharedMemory;
+    lines.push(`shared memory: ${m.available ? `available (native helper: ${m.build} build, ${m.path})` : `not available: ${m.reason}`}`);
+  }
   for (const w of r.warnings) lines.push(`warning:      ${w}`);
   if (r.problems.length === 0) lines.push('', 'No problems found.');
   for (const p of r.problems) {
@@ -149,7 +158,7 @@ export function renderReport(r: DoctorReport): string {
 export const doctor: Command = async (argv: readonly string[], io: CliIO): Promise<number> => {
   const { values } = parseCommandArgs(argv, { ...ENDPOINT_OPTIONS, platform: { type: 'string' } });
   if (values['help'] === true) {
-    io.stdout('Usage: sidewire doctor [--app A] [--name N] [--endpoint E] [--platform P] [--json]\n');
+    io.stdout(DOCTOR_HELP);
     return EXIT.ok;
   }
   const simulate = values['platform'] as string | undefined;

@@ -9,10 +9,30 @@ export interface CliIO {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Where `-` params are read from (`call`, `notify`). @default none: `-` is a usage error */
+  readonly stdin?: NodeJS.ReadableStream;
 }
 
-/** Exit codes shared by every command. */
+/**
+ * Exit codes shared by every command (docs/daemon.md "Exit codes"): 0 ok; 1 failed at run time;
+ * 2 bad arguments (usage, bad values, an invalid or refused --app/--name/--endpoint); 3 not running.
+ */
 export const EXIT = { ok: 0, failed: 1, usage: 2, notRunning: 3 } as const;
+
+/** Endpoint errors that mean the command line's --endpoint itself is wrong (when it came from there). */
+const BAD_ENDPOINT_CODES: ReadonlySet<string> = new Set(['ERR_ENDPOINT_FORMAT', 'ERR_ENDPOINT_PLATFORM', 'ERR_ENDPOINT_REMOTE', 'ERR_ENDPOINT_PATH_TOO_LONG']);
+
+/**
+ * The exit code for a sidewire error: 2 when the command line is at fault (ERR_INVALID_ARGUMENT
+ * from --app/--name/…, or a bad or refused explicit --endpoint), 3 for ERR_NOT_RUNNING, else 1.
+ * The same endpoint error coming from `<APP>_ENDPOINT` is not an argument: 1.
+ */
+export function exitCodeOf(err: SidewireError): number {
+  if (err.code === 'ERR_NOT_RUNNING') return EXIT.notRunning;
+  if (err.code === 'ERR_INVALID_ARGUMENT') return EXIT.usage;
+  if (BAD_ENDPOINT_CODES.has(err.code) && err.details['source'] === 'explicit') return EXIT.usage;
+  return EXIT.failed;
+}
 
 /** A command: gets argv after its name, returns the exit code. */
 export type Command = (argv: readonly string[], io: CliIO) => Promise<number>;
@@ -32,6 +52,9 @@ export const ENDPOINT_OPTIONS = {
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies Options;
+
+/** The endpoint options plus `--token`, for the commands that connect as clients. */
+export const CLIENT_OPTIONS = { ...ENDPOINT_OPTIONS, token: { type: 'string' } } as const satisfies Options;
 
 /** node:util parseArgs in strict mode, with its errors turned into UsageError. */
 export function parseCommandArgs<O extends Options>(
@@ -56,7 +79,7 @@ export function reportError(err: unknown, io: CliIO, json: boolean): number {
   if (err instanceof SidewireError) {
     if (json) io.stdout(JSON.stringify({ ok: false, error: err.toJSON() }) + '\n');
     else io.stderr(`sidewire: ${err.describe()}\n`);
-    return err.code === 'ERR_NOT_RUNNING' ? EXIT.notRunning : EXIT.failed;
+    return exitCodeOf(err);
   }
   const message = err instanceof Error ? err.message : String(err);
   if (json) io.stdout(JSON.stringify({ ok: false, error: { code: 'ERR_UNEXPECTED', message } }) + '\n');

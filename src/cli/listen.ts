@@ -1,43 +1,53 @@
 /**
- * `sidewire listen TOPIC... [--endpoint E]`: prints `{"topic":...,"data":...}` per event (NDJSON)
- * until SIGINT/SIGTERM (exit 0) or until the connection is lost (exit 1).
+ * `sidewire listen TOPIC...`: prints `{"topic":...,"data":...}` per event (NDJSON) until
+ * SIGINT/SIGTERM or until the reader of stdout goes away (exit 0). It reconnects when the daemon
+ * restarts (stay-connected.ts; status lines on stderr); with `--once`/`--no-reconnect` a lost
+ * connection ends it with exit 1.
  */
 import { ConnectionError } from '../errors.js';
-import { connect } from '../rpc/client.js';
+import { connect } from '../client/client.js';
 import { clientOptionsFrom } from './call.js';
-import { ENDPOINT_OPTIONS, EXIT, UsageError, parseCommandArgs, type CliIO, type Command } from './io.js';
+import { ENDPOINT_HELP, TOKEN_HELP, formatHelp, wantsHelp } from './help.js';
+import { CLIENT_OPTIONS, EXIT, UsageError, parseCommandArgs, type CliIO, type Command } from './io.js';
 import { waitForSignal } from './serve.js';
+import { RECONNECT_HELP, RECONNECT_OPTIONS, reconnectFrom, watchConnection } from './stay-connected.js';
 
-const USAGE = 'Usage: sidewire listen TOPIC... [--app A] [--name N] [--endpoint E]   (TOPIC may end in * : "clock.*", "*")\n';
+const HELP = formatHelp({
+  usage: 'sidewire listen TOPIC... [options]',
+  summary: 'Prints each event on the TOPICs as one JSON line {"topic":…,"data":…} (NDJSON) until Ctrl-C.\nA TOPIC may end in *: "clock.*", "*".',
+  options: [...ENDPOINT_HELP.filter((o) => o.flag !== '--json'), { flag: '--json', text: 'accepted for symmetry: the output is always NDJSON' }, TOKEN_HELP, ...RECONNECT_HELP],
+  examples: [`sidewire listen 'clock.*'`, `sidewire listen 'clock.*' | head -2`, `sidewire listen '*' --app myapp --no-reconnect`],
+});
 
 export const listen: Command = async (argv: readonly string[], io: CliIO): Promise<number> => {
-  const { values, positionals } = parseCommandArgs(argv, ENDPOINT_OPTIONS, true);
-  if (values['help'] === true) {
-    io.stdout(USAGE);
+  const { values, positionals } = parseCommandArgs(argv, { ...CLIENT_OPTIONS, ...RECONNECT_OPTIONS }, true);
+  if (wantsHelp(values, positionals)) {
+    io.stdout(HELP);
     return EXIT.ok;
   }
   if (positionals.length === 0) throw new UsageError('missing TOPIC, e.g. sidewire listen clock.tick');
   const stopped = waitForSignal();
   let client;
   try {
-    client = await connect({ ...clientOptionsFrom(values, io), reconnect: false });
+    client = await connect({ ...clientOptionsFrom(values, io), ...reconnectFrom(values) });
   } catch (err) {
     stopped.dispose();
     throw err;
   }
-  const lost = new Promise<'lost'>((resolve) => client.once('close', (info) => info.reason === 'lost' && resolve('lost')));
+  const connection = watchConnection(client, io, 'listen');
   try {
     for (const topic of positionals) {
       await client.subscribe(topic, (data, t) => io.stdout(JSON.stringify({ topic: t, data }) + '\n'));
     }
-    const why = await Promise.race([stopped.signal, lost]);
+    const why = await Promise.race([stopped.signal, connection.gone]);
     if (why === 'lost') {
       throw new ConnectionError('ERR_CONNECTION_LOST', `the connection to ${client.endpoint} was lost`, {
-        fixes: ['the server stopped: restart it, then run sidewire listen again'],
+        fixes: ['the server stopped: restart it, then run sidewire listen again (without --once/--no-reconnect it reconnects by itself)'],
       });
     }
     return EXIT.ok;
   } finally {
+    connection.dispose();
     await client.close();
     stopped.dispose();
   }

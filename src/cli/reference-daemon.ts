@@ -3,9 +3,9 @@
  * (text commands, daemon kit); keep each addition a small named function.
  */
 import type { StandardSchemaV1 } from '@standard-schema/spec';
-import type { Server } from '../rpc/server.js';
-import type { ServiceShape } from '../rpc/service.js';
-import { installInbox, type InboxMethods } from '../spool/inbox-methods.js';
+import type { Server } from '../server/server.js';
+import type { ServiceShape } from '../protocol/service.js';
+import { installInbox, type InboxMethods } from '../server/durable/inbox-methods.js';
 
 /** The reference daemon's typed service. */
 export interface ReferenceService extends ServiceShape {

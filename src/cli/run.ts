@@ -1,6 +1,7 @@
 /**
  * The `sidewire` command: dispatches to one module per subcommand (loaded lazily).
  */
+import { cliHints } from './hints.js';
 import { EXIT, reportError, type CliIO, type Command } from './io.js';
 import { USAGE } from './usage.js';
 
@@ -20,11 +21,12 @@ export const commands: Record<string, () => Promise<Command>> = {
 
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === 'help' && rest[0] !== undefined && commands[rest[0]] !== undefined) return main([rest[0], '--help'], io);
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     io.stdout(USAGE);
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
-  if (name === '--version' || name === 'version') {
+  if (name === '--version' || name === '-v' || name === 'version') {
     const { VERSION } = await import('../version.js');
     io.stdout(`${VERSION}\n`);
     return EXIT.ok;
@@ -37,7 +39,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
   try {
     return await (await load())(rest, io);
   } catch (err) {
-    return reportError(err, io, rest.includes('--json'));
+    return reportError(cliHints(err, name, rest), io, rest.includes('--json'));
   }
 }
 

@@ -10,7 +10,7 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { createDaemon, type Daemon } from '../daemon/daemon.js';
 import type { ReferenceService } from './reference-daemon.js';
-import type { CliObservability } from '../observability/cli-flags.js';
+import type { CliObservability } from './observability-flags.js';
 
 /** The config of `sidewire serve`. */
 export interface ServeConfig {
@@ -50,6 +50,10 @@ export interface ServeDaemonOptions {
   readonly onWarning: (message: string) => void;
   /** Metrics, health server and logger of the server (`--health-port`). @default none */
   readonly observability?: CliObservability;
+  /** Listen on a non-loopback TCP address (`--allow-remote`). @default false */
+  readonly allowRemote?: boolean;
+  /** The pid file (`--pid-file`, or beside/keyed by an explicit endpoint). @default `<runtime dir>/<name>.pid` */
+  readonly pidFile?: string;
 }
 
 /** The reference daemon's kit; register the reference methods on `daemon.server`, then `start()`. */
@@ -61,6 +65,8 @@ export function createServeDaemon(options: ServeDaemonOptions): Daemon<Reference
     env: options.env,
     onWarning: options.onWarning,
     ...options.observability,
+    ...(options.allowRemote === true ? { allowRemote: true } : {}),
+    ...(options.pidFile === undefined ? {} : { pidFile: options.pidFile }),
     config: {
       defaults: {},
       schema: serveConfigSchema,

@@ -1,14 +1,34 @@
 /**
- * `sidewire serve [--app A] [--name N] [--endpoint E] [--tick-ms MS] [--config FILE]`: runs the
- * reference daemon with the daemon kit (serve-daemon.ts) in the foreground until SIGINT/SIGTERM
- * or `sidewire stop`, then closes gracefully and exits 0. SIGHUP reloads the config.
+ * `sidewire serve [options]`: runs the reference daemon with the daemon kit (serve-daemon.ts) in
+ * the foreground until SIGINT/SIGTERM or `sidewire stop`, then closes gracefully and exits 0.
+ * SIGHUP reloads the config. The pid file follows an explicit endpoint (serve-identity.ts).
  */
 import { createServeDaemon } from './serve-daemon.js';
 import { installReferenceDaemon } from './reference-daemon.js';
 import { ENDPOINT_OPTIONS, EXIT, UsageError, parseCommandArgs, type CliIO, type Command } from './io.js';
-import { OBSERVABILITY_FLAGS, observabilityFromFlags } from '../observability/cli-flags.js';
+import { OBSERVABILITY_FLAGS, observabilityFromFlags } from './observability-flags.js';
+import { ENDPOINT_HELP, formatHelp, wantsHelp } from './help.js';
+import { servePidFile } from './serve-identity.js';
 
-const USAGE = 'Usage: sidewire serve [--app A] [--name N] [--endpoint E] [--tick-ms MS] [--config FILE] [--health-port N | --health-socket PATH] [--json]\n';
+const HELP = formatHelp({
+  usage: 'sidewire serve [options]',
+  summary:
+    'Runs the reference daemon in the foreground: methods echo, sum, inbox.count, inbox.list; event clock.tick;\n' +
+    'text commands STATUS, PAUSE, RESUME, RELOAD, PING, HELP. Ctrl-C, SIGTERM or sidewire stop end it (exit 0).',
+  options: [
+    ...ENDPOINT_HELP,
+    { flag: '--tick-ms MS', text: 'interval of the clock.tick event', default: '1000' },
+    { flag: '--config FILE', text: 'JSON config file, re-read on RELOAD / SIGHUP / sidewire reload', default: 'none' },
+    { flag: '--pid-file PATH', text: 'the pid file', default: '<socket>.pid beside an explicit unix socket; else <runtime dir>/<name>.pid' },
+    { flag: '--allow-remote', text: 'allow a non-loopback TCP --endpoint (other machines can connect; clients need the token)', default: 'off (loopback only)' },
+    { flag: '--health-port N', text: 'GET /health and /metrics on http://127.0.0.1:N (0 = a free port, printed)', default: 'off' },
+    { flag: '--health-socket PATH', text: 'the same on a unix socket', default: 'off' },
+  ],
+  examples: ['sidewire serve', 'sidewire serve --app myapp --config ./myapp.json', 'sidewire serve --endpoint unix:///tmp/a.sock --tick-ms 100'],
+});
+
+const REMOTE_WARNING =
+  '--allow-remote: other machines can reach this daemon on a non-loopback address; only clients with the token (in the discovery file) are served, and the traffic is not encrypted';
 
 /** The first SIGINT/SIGTERM; a second one forces exit 130. Handlers stay until `dispose()`. */
 export interface SignalWait {
@@ -42,27 +62,41 @@ export function waitForSignal(): SignalWait {
   };
 }
 
-/** Parses a positive integer option, or undefined when absent. */
-export function positiveInt(value: string | boolean | undefined, option: string): number | undefined {
+/** Parses a positive integer option (`unit` for the message, null for a plain count), or undefined when absent. */
+export function positiveInt(value: string | boolean | undefined, option: string, unit: string | null = 'milliseconds'): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (typeof value !== 'string' || !/^\d+$/.test(value) || !Number.isSafeInteger(n) || n <= 0) {
-    throw new UsageError(`--${option} must be a positive integer (milliseconds), not '${String(value)}'`);
+    throw new UsageError(`--${option} must be a positive integer${unit === null ? '' : ` (${unit})`}, not '${String(value)}'`);
   }
   return n;
 }
 
 export const serve: Command = async (argv: readonly string[], io: CliIO): Promise<number> => {
-  const { values } = parseCommandArgs(argv, { ...ENDPOINT_OPTIONS, 'tick-ms': { type: 'string' }, config: { type: 'string' }, ...OBSERVABILITY_FLAGS });
-  if (values['help'] === true) {
-    io.stdout(USAGE);
+  const { values, positionals } = parseCommandArgs(
+    argv,
+    { ...ENDPOINT_OPTIONS, 'tick-ms': { type: 'string' }, config: { type: 'string' }, 'pid-file': { type: 'string' }, 'allow-remote': { type: 'boolean' }, ...OBSERVABILITY_FLAGS },
+    true,
+  );
+  if (wantsHelp(values, positionals)) {
+    io.stdout(HELP);
     return EXIT.ok;
   }
+  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
   const tickMs = positiveInt(values['tick-ms'], 'tick-ms');
+  if (values['pid-file'] === '') throw new UsageError('--pid-file needs a path');
+  const app = (values['app'] as string | undefined) ?? 'sidewire';
+  const name = values['name'] as string | undefined;
+  const endpoint = values['endpoint'] as string | undefined;
+  const allowRemote = values['allow-remote'] === true;
+  const pidFile = servePidFile({ app, name, endpoint, pidFile: values['pid-file'] as string | undefined, allowRemote, env: io.env });
+  if (allowRemote) io.stderr(`sidewire: warning: ${REMOTE_WARNING}\n`);
   const kit = createServeDaemon({
-    app: (values['app'] as string | undefined) ?? 'sidewire',
-    ...(values['name'] === undefined ? {} : { name: values['name'] as string }),
-    ...(values['endpoint'] === undefined ? {} : { endpoint: values['endpoint'] as string }),
+    app,
+    ...(name === undefined ? {} : { name }),
+    ...(endpoint === undefined ? {} : { endpoint }),
+    ...(pidFile === undefined ? {} : { pidFile }),
+    allowRemote,
     ...(values['config'] === undefined ? {} : { configFile: values['config'] as string }),
     env: io.env,
     onWarning: (m) => io.stderr(`sidewire: warning: ${m}\n`),

@@ -1,19 +1,35 @@
 /**
- * `sidewire top [--app A] [--name N] [--endpoint E] [--interval MS] [--count N] [--json]`: shows a
- * server's key counters (from the `$/stats` reserved method) and refreshes them every second:
- * open connections, messages and bytes in/out per second, requests, errors and dropped events.
- * `--json` prints one `{"stats":…,"rates":…}` line per refresh instead of a screen; `--count N`
- * stops after N refreshes (e.g. `--count 1` for scripts). Ctrl-C ends it (exit 0).
+ * `sidewire top [--interval MS] [--count N] [--json] [endpoint options]`: shows a server's key
+ * counters (from the `$/stats` reserved method) and refreshes them every second: open
+ * connections, messages and bytes in/out per second, requests, errors and dropped events — not
+ * counting top's own polling, cut to the terminal (top-screen.ts). `--json` prints one
+ * `{"stats":…,"rates":…}` line per refresh instead of a screen; `--count N` stops after N
+ * refreshes. It reconnects when the daemon restarts (`--once`/`--no-reconnect`: exit 1 instead).
+ * Ctrl-C ends it (exit 0).
  */
-import { connect } from '../rpc/client.js';
-import { ErrorCodes, ResponseError } from '../rpc/response-error.js';
+import { connect } from '../client/client.js';
+import { ErrorCodes, ResponseError } from '../protocol/response-error.js';
 import type { ServerStats } from '../observability/server-vitals.js';
 import { formatStatsScreen, statsRates } from '../observability/stats-view.js';
 import { clientOptionsFrom } from './call.js';
-import { ENDPOINT_OPTIONS, EXIT, parseCommandArgs, type CliIO, type Command } from './io.js';
+import { ENDPOINT_HELP, TOKEN_HELP, formatHelp, wantsHelp } from './help.js';
+import { CLIENT_OPTIONS, EXIT, UsageError, parseCommandArgs, type CliIO, type Command } from './io.js';
 import { positiveInt } from './serve.js';
+import { RECONNECT_HELP, RECONNECT_OPTIONS, reconnectFrom, watchConnection } from './stay-connected.js';
+import { fitScreen, ownRequestBytes, ownResponseBytes, terminalSize, withoutOwnPolling } from './top-screen.js';
 
-const USAGE = 'Usage: sidewire top [--app A] [--name N] [--endpoint E] [--interval MS] [--count N] [--json]\n';
+const HELP = formatHelp({
+  usage: 'sidewire top [options]',
+  summary: "Live counters of a server (from $/stats), refreshed every --interval: connections, messages and\nbytes per second, requests, errors, dropped events. Top's own polling is not counted.",
+  options: [
+    ...ENDPOINT_HELP,
+    TOKEN_HELP,
+    { flag: '--interval MS', text: 'time between refreshes', default: '1000' },
+    { flag: '--count N', text: 'stop after N refreshes', default: 'run until Ctrl-C' },
+    ...RECONNECT_HELP,
+  ],
+  examples: ['sidewire top', 'sidewire top --app myapp --interval 500', 'sidewire top --count 1 --json'],
+});
 
 /** ANSI: cursor home + clear screen (only written to a terminal). */
 const CLEAR = '\u001b[H\u001b[2J';
@@ -50,24 +66,33 @@ function noStats(err: ResponseError, io: CliIO): number {
   return EXIT.failed;
 }
 
+function lostConnection(endpoint: string, io: CliIO): number {
+  io.stderr(`sidewire: top: the connection to ${endpoint} was lost (ERR_CONNECTION_LOST)\nHow to fix:\n  1. the server stopped: restart it (without --once/--no-reconnect top waits for it)\n`);
+  return EXIT.failed;
+}
+
 export const top: Command = async (argv: readonly string[], io: CliIO): Promise<number> => {
-  const { values } = parseCommandArgs(argv, { ...ENDPOINT_OPTIONS, interval: { type: 'string' }, count: { type: 'string' } });
-  if (values['help'] === true) {
-    io.stdout(USAGE);
+  const { values, positionals } = parseCommandArgs(argv, { ...CLIENT_OPTIONS, ...RECONNECT_OPTIONS, interval: { type: 'string' }, count: { type: 'string' } }, true);
+  if (wantsHelp(values, positionals)) {
+    io.stdout(HELP);
     return EXIT.ok;
   }
+  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
   const intervalMs = positiveInt(values['interval'], 'interval') ?? 1000;
-  const count = positiveInt(values['count'], 'count');
+  const count = positiveInt(values['count'], 'count', null);
   const json = values['json'] === true;
   const clear = !json && process.stdout.isTTY === true;
+  const size = terminalSize(process.stdout, io.env);
   const signal = onSignal();
   let client;
   try {
-    client = await connect({ ...clientOptionsFrom(values, io), reconnect: false });
+    // JSON mode: top's own bytes per poll are then known (withoutOwnPolling).
+    client = await connect({ ...clientOptionsFrom(values, io), ...reconnectFrom(values), mode: 'json' });
   } catch (err) {
     signal.dispose();
     throw err;
   }
+  const connection = watchConnection(client, io, 'top');
   let stopped = false;
   void signal.fired.then(() => {
     stopped = true;
@@ -77,20 +102,26 @@ export const top: Command = async (argv: readonly string[], io: CliIO): Promise<
     for (let n = 1; !stopped; n++) {
       let stats: ServerStats;
       try {
-        stats = (await client.call('$/stats', undefined, { timeoutMs: Math.max(5000, intervalMs) })) as ServerStats;
+        const next = client.call('$/stats', undefined, { timeoutMs: Math.max(5000, intervalMs) }) as Promise<ServerStats>;
+        const why = await Promise.race([next, connection.gone]);
+        if (why === 'lost') return lostConnection(client.endpoint, io);
+        stats = why;
       } catch (err) {
         if (err instanceof ResponseError) return noStats(err, io);
         throw err;
       }
-      const rates = statsRates(previous, stats);
+      const seconds = previous === undefined ? 0 : (stats.time - previous.time) / 1000;
+      const own = { bytesIn: ownRequestBytes(n), bytesOut: previous === undefined ? 0 : ownResponseBytes(n - 1, previous) };
+      const rates = withoutOwnPolling(statsRates(previous, stats), seconds, own);
       if (json) io.stdout(JSON.stringify({ stats, rates: rates ?? null }) + '\n');
-      else io.stdout((clear ? CLEAR : n > 1 ? '\n' : '') + formatStatsScreen(client.endpoint, stats, rates));
+      else io.stdout((clear ? CLEAR : n > 1 ? '\n' : '') + fitScreen(formatStatsScreen(client.endpoint, stats, rates), size));
       previous = stats;
       if (count !== undefined && n >= count) break;
-      await pause(intervalMs, signal.fired);
+      await Promise.race([pause(intervalMs, signal.fired), connection.gone]);
     }
     return EXIT.ok;
   } finally {
+    connection.dispose();
     signal.dispose();
     await client.close();
   }

@@ -1,5 +1,5 @@
 /**
- * The daemon kit's built-in methods (DESIGN.md §5) as a pure function of a small host:
+ * The daemon kit's built-in methods (docs/protocol.md §5) as a pure function of a small host:
  * `daemon.status`, `daemon.pause`, `daemon.resume`, `daemon.reload`, `daemon.ping`, and the text
  * aliases STATUS, PAUSE, RESUME, RELOAD, PING (HELP is the text session's built-in).
  *
@@ -11,7 +11,7 @@
  * server integration (which knows the caller's credentials and how to close the listener).
  */
 import { SidewireError } from '../errors.js';
-import { ResponseError } from '../rpc/response-error.js';
+import { ResponseError } from '../protocol/response-error.js';
 import { DaemonError } from './daemon-error.js';
 import type { DaemonState, DaemonStateMachine } from './state.js';
 

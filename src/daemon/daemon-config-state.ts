@@ -7,7 +7,7 @@
 import type { Endpoint } from '../endpoint/endpoint.js';
 import { formatEndpoint } from '../endpoint/parse.js';
 import { envVarFor } from '../endpoint/resolve.js';
-import type { ServiceShape } from '../rpc/service.js';
+import type { ServiceShape } from '../protocol/service.js';
 import { loadConfig, type LoadedConfig } from './config.js';
 import { DaemonError } from './daemon-error.js';
 import { configEndpoint, envPrefixFor, type DaemonOptions } from './daemon-options.js';

@@ -3,9 +3,9 @@
  * pid file, signals, status fields and hooks.
  */
 import type { StandardSchemaV1 } from '@standard-schema/spec';
-import type { Server } from '../rpc/server.js';
-import type { ServerOptions } from '../rpc/server-options.js';
-import type { ServiceShape } from '../rpc/service.js';
+import type { Server } from '../server/server.js';
+import type { ServerOptions } from '../server/server-options.js';
+import type { ServiceShape } from '../protocol/service.js';
 
 /** Where a daemon's config comes from: defaults ← JSON file ← `<PREFIX><KEY>` environment variables. */
 export interface DaemonConfigOptions<C> {

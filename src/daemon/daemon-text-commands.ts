@@ -1,5 +1,5 @@
 /**
- * Text commands from aliased methods (DESIGN.md §5: "a server exposes text commands by aliasing
+ * Text commands from aliased methods (docs/protocol.md §5: "a server exposes text commands by aliasing
  * methods", e.g. `STATUS` → `daemon.status`). The text arguments are passed as the method's params
  * (an array of strings, or undefined when there are none).
  */

@@ -1,5 +1,5 @@
 /**
- * The daemon kit (DESIGN.md §5): a server plus the things a real daemon needs.
+ * The daemon kit (docs/protocol.md §5): a server plus the things a real daemon needs.
  * - State `starting → running ⇄ paused → stopping → stopped`, published on topic `daemon.state`
  *   as `{ state, from, at }`.
  * - Built-ins in JSON and text mode: STATUS/`daemon.status`, PAUSE, RESUME, RELOAD, PING, HELP;
@@ -21,10 +21,10 @@ import { EventEmitter } from 'node:events';
 import * as path from 'node:path';
 import { parseEndpoint } from '../endpoint/parse.js';
 import { currentUser, runtimeDirFor } from '../endpoint/runtime-dir.js';
-import type { RequestContext } from '../rpc/dispatch.js';
-import { ErrorCodes, ResponseError } from '../rpc/response-error.js';
-import { Server } from '../rpc/server.js';
-import type { ServiceShape, UntypedService } from '../rpc/service.js';
+import type { RequestContext } from '../server/dispatch.js';
+import { ErrorCodes, ResponseError } from '../protocol/response-error.js';
+import { Server } from '../server/server.js';
+import type { ServiceShape, UntypedService } from '../protocol/service.js';
 import { VERSION } from '../version.js';
 import { DaemonConfigState, type DaemonReloadOutcome } from './daemon-config-state.js';
 import { createDaemonCommands, DAEMON_ERROR_CODE, type DaemonHost } from './daemon-commands.js';

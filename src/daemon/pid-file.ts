@@ -1,7 +1,10 @@
 /**
  * A daemon's pid file: `<pid>\n`, mode 0600, written atomically (temp file + rename/link) so a
  * reader never sees a half-written pid. `acquirePidFile` refuses to start a second daemon while
- * the recorded pid is alive and replaces a stale file.
+ * the recorded process is alive and replaces a stale file. Alive means what it means for lock and
+ * discovery files (src/util/process-identity.ts, docs/daemon.md §4): the pid exists, is not a
+ * zombie, and started no later than the pid file was written (a younger process with a reused
+ * pid is not the daemon that wrote it).
  *
  * Caveat: two daemons that find the same *stale* file at the same instant can both replace it.
  * The endpoint lock (docs/protocol.md §2) is what serialises starts; acquire the endpoint first.
@@ -16,12 +19,16 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { EndpointError, isSidewireError, systemCode } from '../errors.js';
+import { isProcessAlive, procStartTime } from '../util/process-identity.js';
 import { CREATE_NEW_FLAGS, openSafeSync, readSafeSync, unsafeFileError } from '../util/safe-file.js';
 
 /** What a pid file holds. */
 export interface PidFileContent {
   readonly pid: number;
 }
+
+/** Start-time rounding (clock ticks, btime in whole seconds) allowed when comparing with the mtime. */
+const START_TOLERANCE_MS = 1500;
 
 function isValidPid(pid: number): boolean {
   return Number.isSafeInteger(pid) && pid > 0;
@@ -93,19 +100,26 @@ export function readPidFile(path: string): PidFileContent | undefined {
   return isValidPid(pid) ? { pid } : undefined;
 }
 
-/**
- * True when a process with this pid exists (signal 0 probe): ESRCH → dead, EPERM → alive but
- * owned by someone else. Non-positive or non-integer pids are never alive (kill(0) would mean
- * "my process group").
- */
-export function isPidAlive(pid: number): boolean {
-  if (!isValidPid(pid)) return false;
+/** When `path` was last written (mtime, epoch ms), or undefined when it is gone. */
+function writtenAt(path: string): number | undefined {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return systemCode(err) === 'EPERM';
+    return fs.lstatSync(path).mtimeMs;
+  } catch {
+    return undefined; // removed meanwhile: the pid alone decides
   }
+}
+
+/**
+ * True when the process `pid` is alive (src/util/process-identity.ts): it exists (EPERM: another
+ * user's, still alive) and is not a zombie; with `writtenAt` (when its pid file was written), it
+ * also started no later than that, so a reused pid does not count. Non-positive or non-integer
+ * pids are never alive (kill(0) would mean "my process group").
+ */
+export function isPidAlive(pid: number, writtenAt?: number): boolean {
+  if (!isValidPid(pid) || !isProcessAlive(pid)) return false;
+  if (writtenAt === undefined || pid === process.pid) return true;
+  const started = procStartTime(pid);
+  return started === undefined || started <= writtenAt + START_TOLERANCE_MS;
 }
 
 /**
@@ -141,7 +155,7 @@ export function acquirePidFile(path: string, pid: number = process.pid): void {
     if (createExclusive(path, pid)) return;
     const holder = readPidFile(path);
     if (holder?.pid === pid) return;
-    if (holder !== undefined && isPidAlive(holder.pid)) throw inUse(path, holder.pid);
+    if (holder !== undefined && isPidAlive(holder.pid, writtenAt(path))) throw inUse(path, holder.pid);
     fs.rmSync(path, { force: true }); // stale (dead pid or garbage): remove and try again
   }
   throw inUse(path, readPidFile(path)?.pid);
@@ -185,7 +199,7 @@ function inUse(path: string, pid: number | undefined): EndpointError {
   return new EndpointError('ERR_ENDPOINT_IN_USE', `pid file ${path} is held by ${who}, which is still running: another instance of this daemon is up`, {
     fixes: [
       pid === undefined ? 'stop the other instance first' : `stop the other instance first (kill ${pid})`,
-      'or give this instance another pid file path / service name',
+      'or give this instance its own endpoint (its pid file follows an explicit endpoint), another service name, or its own pid file (sidewire serve --pid-file PATH; pidFile option)',
     ],
     details: { path, pid },
   });

@@ -1,5 +1,5 @@
 /**
- * The one `Endpoint` type: where a server listens and a client connects (DESIGN.md §1).
+ * The one `Endpoint` type: where a server listens and a client connects (docs/protocol.md §1).
  * Strings are parsed into it by `parseEndpoint` and printed back by `formatEndpoint`.
  */
 export type Endpoint =

@@ -1,5 +1,5 @@
 /**
- * Endpoint strings (DESIGN.md §1) to `Endpoint` values and back.
+ * Endpoint strings (docs/protocol.md §1) to `Endpoint` values and back.
  *
  * Accepted: `unix:///abs/path.sock`, `ipc:///abs/path.sock`, `unix:@name`, `pipe://name`,
  * `tcp://host:port`, `auto` / empty, and the raw spellings `/abs/path.sock`, `\\.\pipe\name`,

@@ -1,5 +1,5 @@
 /**
- * Endpoint resolution (DESIGN.md §1): explicit option > `<APP>_ENDPOINT` environment variable >
+ * Endpoint resolution (docs/protocol.md §1): explicit option > `<APP>_ENDPOINT` environment variable >
  * platform default, then validation against the platform. Explicit and environment values are
  * validated, never silently replaced; every error names where the value came from and offers a
  * value that works on this platform.
@@ -116,7 +116,7 @@ function withSource<T>(ctx: FixContext, fn: () => T): T {
   }
 }
 
-/** The platform default endpoint for (app, name) — DESIGN.md §1. */
+/** The platform default endpoint for (app, name) — docs/protocol.md §1. */
 export function defaultEndpoint(app: string, name: string, platform: PlatformInfo, runtimeDir: string, user: UserInputs): Endpoint {
   switch (platform.defaultKind) {
     case 'unix':

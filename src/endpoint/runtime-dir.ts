@@ -1,6 +1,6 @@
 /**
  * The per-user runtime directory that holds socket files, discovery files, locks and spools
- * (DESIGN.md §1): `$XDG_RUNTIME_DIR/<app>` when XDG_RUNTIME_DIR names a directory owned by the
+ * (docs/protocol.md §1): `$XDG_RUNTIME_DIR/<app>` when XDG_RUNTIME_DIR names a directory owned by the
  * current user, else `<os tmpdir>/<app>-<uid>` (`<app>-<user>` on Windows, which has no uid).
  * It is created with mode 0700; an existing one must be a real directory (not a symlink), owned
  * by the current user, with no group/other access.
@@ -52,7 +52,7 @@ export function safeUserName(name: string): string {
   return cleaned === '' ? 'user' : cleaned;
 }
 
-/** The runtime dir for `app`, following DESIGN.md §1. Does not create anything. */
+/** The runtime dir for `app`, following docs/protocol.md §1. Does not create anything. */
 export function runtimeDirFor(
   app: string,
   env: Readonly<Record<string, string | undefined>>,

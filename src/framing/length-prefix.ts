@@ -1,5 +1,5 @@
 /**
- * Binary mode framing (DESIGN.md §3, issue 9). After sniffing a 0x00 first byte the client sends
+ * Binary mode framing (docs/protocol.md §3, issue 9). After sniffing a 0x00 first byte the client sends
  * a 4-byte preface, then frames:
  *
  *   preface: 0x00 0x53 0x57 <version>     ("\0SW" + protocol version, currently 1)

@@ -1,5 +1,5 @@
 /**
- * Size limits shared by the decoders (DESIGN.md §4: max message size, default 16 MiB).
+ * Size limits shared by the decoders (docs/protocol.md §4: max message size, default 16 MiB).
  */
 import { SidewireError } from '../errors.js';
 

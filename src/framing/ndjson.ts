@@ -1,5 +1,5 @@
 /**
- * JSON mode framing (DESIGN.md §3/§4): one JSON value per line, UTF-8, terminated by `\n`.
+ * JSON mode framing (docs/protocol.md §3/§4): one JSON value per line, UTF-8, terminated by `\n`.
  *
  * Decoding rules:
  * - Only the byte 0x0a ends a line; U+2028/U+2029 inside strings are ordinary characters.

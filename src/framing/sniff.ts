@@ -1,5 +1,5 @@
 /**
- * Connection mode sniffing (DESIGN.md §3): the first non-whitespace byte a client sends decides
+ * Connection mode sniffing (docs/protocol.md §3): the first non-whitespace byte a client sends decides
  * the mode of the whole connection.
  *
  * | first significant byte | mode     |

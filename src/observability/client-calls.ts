@@ -5,7 +5,7 @@
 import { isSidewireError } from '../errors.js';
 import type { CallOutcome, ClientMetrics } from './client-metrics.js';
 
-/** JSON-RPC codes (DESIGN.md §4) that mean the call was cancelled or timed out on the server. */
+/** JSON-RPC codes (docs/protocol.md §4) that mean the call was cancelled or timed out on the server. */
 const CANCELLED = -32002;
 const TIMED_OUT = -32003;
 

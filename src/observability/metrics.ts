@@ -15,7 +15,7 @@ import type { TrafficMeter } from './traffic-meter.js';
 import { checkBuckets, checkLimit, metricPrefix, registerInto, type MetricsOptions } from './metric-options.js';
 import { promClient } from './prom.js';
 
-/** The connection modes of DESIGN.md §3, used as the `mode` label. */
+/** The connection modes of docs/protocol.md §3, used as the `mode` label. */
 export type ConnectionMode = WireMode;
 
 /** Why a connection was refused, used as the `reason` label. */

@@ -18,7 +18,7 @@ import { setSocketMeter } from './socket-meter.js';
 import { ServerMetrics, type RefusalReason } from './metrics.js';
 import type { TrafficMeter } from './traffic-meter.js';
 
-/** JSON-RPC "unauthorized" (DESIGN.md §4): a `$/hello` failing with it counts as an `auth` refusal. */
+/** JSON-RPC "unauthorized" (docs/protocol.md §4): a `$/hello` failing with it counts as an `auth` refusal. */
 const UNAUTHORIZED = -32001;
 
 /** What the observer needs to know about a finished request's response. */
@@ -215,7 +215,7 @@ export class ServerObserver {
 }
 
 /**
- * A text connection is one command line in and one reply line out (DESIGN.md §5); its traffic
+ * A text connection is one command line in and one reply line out (docs/protocol.md §5); its traffic
  * is counted when it closes, with the socket's own byte counts.
  */
 function countTextExchange(meter: TrafficMeter, socket: Socket): void {

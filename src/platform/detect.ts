@@ -1,6 +1,6 @@
 /**
  * Platform detection: which OS flavour this is (including WSL1/WSL2, containers and Cygwin/MSYS
- * shells on Windows), which endpoint kinds work here, and the platform default kind (DESIGN.md §1).
+ * shells on Windows), which endpoint kinds work here, and the platform default kind (docs/protocol.md §1).
  *
  * Every probe input is injectable, so any machine of the support matrix can be described in a
  * test or simulated with `sidewire doctor --platform X`. Probes never throw: an unreadable file
@@ -38,7 +38,7 @@ export interface PlatformInfo {
   readonly supports: { readonly unix: boolean; readonly abstract: boolean; readonly pipe: boolean; readonly tcp: true };
   /** Usable bytes of a socket path: 107 Linux (WSL, containers), 103 macOS/BSD, null without unix sockets. */
   readonly socketPathMax: number | null;
-  /** DESIGN.md §1: unix on linux/darwin/bsd/wsl2/containers, pipe on win32/cygwin, tcp on wsl1/unknown. */
+  /** docs/protocol.md §1: unix on linux/darwin/bsd/wsl2/containers, pipe on win32/cygwin, tcp on wsl1/unknown. */
   readonly defaultKind: 'unix' | 'pipe' | 'tcp';
   /** Human text, e.g. "Linux (WSL2, Docker container)". */
   readonly label: string;

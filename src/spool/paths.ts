@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { Endpoint } from '../endpoint/endpoint.js';
 import { currentUser, ensureRuntimeDir } from '../endpoint/runtime-dir.js';
 import { SidewireError, systemCode } from '../errors.js';
-import { resolveClientEndpoint, type ClientTargetOptions } from '../rpc/client-target.js';
+import { resolveClientEndpoint, type ClientTargetOptions } from '../transport/client-target.js';
 import { checkPath, ensurePrivateDir } from '../util/safe-file.js';
 
 export interface DurablePaths {

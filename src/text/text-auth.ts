@@ -1,5 +1,5 @@
 /**
- * The token check of text mode (DESIGN.md §5): on an endpoint that requires a token, the line
+ * The token check of text mode (docs/protocol.md §5): on an endpoint that requires a token, the line
  * must be `AUTH <token> WORD [args]`. Tokens are compared in constant time and never echoed.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';

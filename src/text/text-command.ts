@@ -1,5 +1,5 @@
 /**
- * What a text-mode command is (DESIGN.md §5): a description for HELP and a function of the
+ * What a text-mode command is (docs/protocol.md §5): a description for HELP and a function of the
  * line's arguments. Servers usually build these by aliasing methods (`STATUS` → `daemon.status`).
  */
 import type { TextReply } from './text-reply.js';

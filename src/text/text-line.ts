@@ -1,5 +1,5 @@
 /**
- * Parsing of the one command line of a text session (DESIGN.md §5): `WORD [args...]`, split on
+ * Parsing of the one command line of a text session (docs/protocol.md §5): `WORD [args...]`, split on
  * runs of spaces/tabs, WORD case-insensitive. Pure functions, no I/O.
  */
 

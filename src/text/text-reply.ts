@@ -1,8 +1,8 @@
 /**
- * Formatting of the one reply line of a text session (DESIGN.md §5): `OK`, `ERR: <message>`, or a
+ * Formatting of the one reply line of a text session (docs/protocol.md §5): `OK`, `ERR: <message>`, or a
  * single-line JSON value. The returned string never contains a line break; the session adds `\n`.
  */
-import { ResponseError } from '../rpc/response-error.js';
+import { ResponseError } from '../protocol/response-error.js';
 import { SidewireError } from '../errors.js';
 
 /** One reply line, without its `\n`. */

@@ -1,5 +1,5 @@
 /**
- * One text-mode session (DESIGN.md §5): read one line `WORD [args...]`, answer exactly one line
+ * One text-mode session (docs/protocol.md §5): read one line `WORD [args...]`, answer exactly one line
  * (`OK`, `ERR: <message>` or single-line JSON) followed by `\n`, then close.
  *
  * Decisions beyond the contract:

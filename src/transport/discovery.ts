@@ -19,7 +19,7 @@ import type { Endpoint } from '../endpoint/endpoint.js';
 import { formatEndpoint } from '../endpoint/parse.js';
 import { EndpointError, SidewireError, systemCode } from '../errors.js';
 import { checkPath, CREATE_NEW_FLAGS, openSafeSync, readSafeSync } from '../util/safe-file.js';
-import { isProcessAlive } from './process-identity.js';
+import { isProcessAlive } from '../util/process-identity.js';
 import type { DiscoveryRecord } from './types.js';
 
 /** The protocol version published in discovery files and `$/hello`. */

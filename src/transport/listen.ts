@@ -1,6 +1,6 @@
 /**
  * `listen()`: bind an endpoint of any kind, publish the discovery file, and hand back a
- * `Listener` (DESIGN.md §1–2). One transport module per endpoint kind does the binding.
+ * `Listener` (docs/protocol.md §1–2). One transport module per endpoint kind does the binding.
  */
 import type { Endpoint } from '../endpoint/endpoint.js';
 import { formatEndpoint } from '../endpoint/parse.js';

@@ -23,7 +23,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { systemCode } from '../errors.js';
 import { CREATE_NEW_FLAGS, openSafeSync } from '../util/safe-file.js';
-import { isProcessAlive, ownStartTime } from './process-identity.js';
+import { isProcessAlive, ownStartTime } from '../util/process-identity.js';
 
 export interface LockOptions {
   /**

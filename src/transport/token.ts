@@ -1,5 +1,5 @@
 /**
- * Per-start client tokens (DESIGN.md §2): 32 random bytes, hex. A TCP server requires one by
+ * Per-start client tokens (docs/protocol.md §2): 32 random bytes, hex. A TCP server requires one by
  * default; it is published only in the discovery file and compared in constant time.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';

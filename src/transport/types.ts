@@ -79,7 +79,7 @@ export interface Listener extends EventEmitter {
   close(): Promise<void>;
 }
 
-/** Contents of `<runtimeDir>/<name>.json` (DESIGN.md §2). */
+/** Contents of `<runtimeDir>/<name>.json` (docs/protocol.md §2). */
 export interface DiscoveryRecord {
   readonly endpoint: string;
   readonly pid: number;

@@ -1,5 +1,5 @@
 /**
- * Listening on a Unix socket file, with race-free stale reclaim (DESIGN.md §2).
+ * Listening on a Unix socket file, with race-free stale reclaim (docs/protocol.md §2).
  *
  * Under `<path>.lock`: probe the path; a socket that refuses connections is stale and removed;
  * a socket that accepts belongs to a live server, which is never displaced (ERR_ENDPOINT_IN_USE

@@ -37,9 +37,9 @@ describe('sidewire control commands against sidewire serve', () => {
     cleanup();
   });
 
-  it('serve prints its pid file, which holds its pid', () => {
+  it('serve prints its pid file (beside the explicit socket), which holds its pid', () => {
     const pidFile = /pid file: (.*)\n/.exec(banner)?.[1];
-    assert.equal(pidFile, path.join(dir, 'sidewire', 'sidewire.pid'));
+    assert.equal(pidFile, `${sock}.pid`);
     assert.equal(fs.readFileSync(pidFile!, 'utf8'), `${server.pid}\n`);
   });
 
@@ -118,7 +118,7 @@ describe('sidewire control commands against sidewire serve', () => {
     assert.equal(exit.code, 0);
     assert.match(exit.stdout, /daemon\.stop: stopped\n$/);
     assert.equal(fs.existsSync(sock), false);
-    assert.equal(fs.existsSync(path.join(dir, 'sidewire', 'sidewire.pid')), false);
+    assert.equal(fs.existsSync(`${sock}.pid`), false);
     assert.equal(fs.existsSync(path.join(dir, 'sidewire', 'sidewire.json')), false);
   });
 
@@ -145,13 +145,15 @@ describe('sidewire serve with the daemon kit: SIGTERM', () => {
     try {
       await waitForOutput(child, /pid file: .*\n/);
       const runtime = path.join(dir, 'termapp');
-      assert.deepEqual(fs.readdirSync(runtime).sort(), ['termapp.json', 'termapp.pid']);
+      assert.deepEqual(fs.readdirSync(runtime).sort(), ['termapp.json']);
+      assert.equal(fs.readFileSync(`${sock}.pid`, 'utf8'), `${child.pid}\n`);
       const done = collect(child);
       child.kill('SIGTERM');
       const r = await done;
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /SIGTERM: stopped\n$/);
       assert.equal(fs.existsSync(sock), false);
+      assert.equal(fs.existsSync(`${sock}.pid`), false);
       assert.deepEqual(fs.readdirSync(runtime), []);
     } finally {
       child.kill('SIGKILL');

@@ -1,7 +1,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SidewireError } from '../../src/errors.js';
-import { ResponseError } from '../../src/rpc/response-error.js';
+import { ResponseError } from '../../src/protocol/response-error.js';
 import { createDaemonCommands, DAEMON_ERROR_CODE, type DaemonHost, type DaemonMethod } from '../../src/daemon/daemon-commands.js';
 import { textCommandsFromAliases } from '../../src/daemon/daemon-text-commands.js';
 import { DaemonStateMachine } from '../../src/daemon/state.js';

@@ -7,9 +7,9 @@ import { createDaemon, startDaemon, type Daemon } from '../../src/daemon/daemon.
 import type { DaemonOptions } from '../../src/daemon/daemon-options.js';
 import { readPidFile } from '../../src/daemon/pid-file.js';
 import { isSidewireError } from '../../src/errors.js';
-import { connect, type Client } from '../../src/rpc/client.js';
-import { ResponseError } from '../../src/rpc/response-error.js';
-import type { UntypedService } from '../../src/rpc/service.js';
+import { connect, type Client } from '../../src/client/client.js';
+import { ResponseError } from '../../src/protocol/response-error.js';
+import type { UntypedService } from '../../src/protocol/service.js';
 import { tempDir, uniqueName } from '../helpers/names.js';
 import { ask } from '../text/harness.js';
 import { tinySchema } from './tiny-schema.js';

@@ -8,8 +8,8 @@ import diagnosticsChannel from 'node:diagnostics_channel';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import type { Logger, LogLevel } from '../../src/observability/logger.js';
-import { serve, type Server } from '../../src/rpc/server.js';
-import type { ServerOptions } from '../../src/rpc/server-options.js';
+import { serve, type Server } from '../../src/server/server.js';
+import type { ServerOptions } from '../../src/server/server-options.js';
 import { tempDir, uniqueName } from '../helpers/names.js';
 import { CountingClient, eventually } from './wire.js';
 

@@ -5,9 +5,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { serve, type Server } from '../../src/rpc/server.js';
-import type { ServerOptions } from '../../src/rpc/server-options.js';
-import { ResponseError } from '../../src/rpc/response-error.js';
+import { serve, type Server } from '../../src/server/server.js';
+import type { ServerOptions } from '../../src/server/server-options.js';
+import { ResponseError } from '../../src/protocol/response-error.js';
 import type { ServerStats } from '../../src/observability/server-vitals.js';
 import { tempDir, uniqueName } from '../helpers/names.js';
 import { sampleValue } from './exposition.js';

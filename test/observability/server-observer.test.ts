@@ -1,7 +1,7 @@
 /** Unit tests of the glue: observer defaults, close reasons, `$/stats` rates and screen, CLI flags. */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cliLogger, observabilityFromFlags } from '../../src/observability/cli-flags.js';
+import { cliLogger, observabilityFromFlags } from '../../src/cli/observability-flags.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { ServerMetrics } from '../../src/observability/metrics.js';
 import { closeReason, createServerObserver, ServerObserver } from '../../src/observability/server-observer.js';

@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { RawClient, startServer, waitFor, type Json, type TestServer } from './rpc-harness.js';
 import { BinaryRawClient } from './binary-raw-client.js';
 import { LimitsChild } from './limits-child.js';
-import { UNAUTHENTICATED_MAX_BATCH_LENGTH } from '../../src/rpc/batch-runner.js';
+import { UNAUTHENTICATED_MAX_BATCH_LENGTH } from '../../src/server/batch-runner.js';
 
 const MiB = 1024 * 1024;
 

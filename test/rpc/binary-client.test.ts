@@ -2,9 +2,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
-import { connect, type Client } from '../../src/rpc/client.js';
-import type { ClientOptions } from '../../src/rpc/client-options.js';
-import { ResponseError } from '../../src/rpc/response-error.js';
+import { connect, type Client } from '../../src/client/client.js';
+import type { ClientOptions } from '../../src/client/client-options.js';
+import { ResponseError } from '../../src/protocol/response-error.js';
 import { connectTransport } from '../../src/transport/connect.js';
 import { BinaryRawClient } from './binary-raw-client.js';
 import { startServer, waitFor, type TestServer } from './rpc-harness.js';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { LengthPrefixDecoder } from '../../src/framing/length-prefix.js';
 import { decodeMsgpack } from '../../src/framing/msgpack.js';
-import { encodeMessageFrame, encodeMessageParts, ZERO_COPY_MIN_BYTES } from '../../src/rpc/binary-codec.js';
+import { encodeMessageFrame, encodeMessageParts, ZERO_COPY_MIN_BYTES } from '../../src/stream/binary/binary-codec.js';
 
 const BIG = ZERO_COPY_MIN_BYTES;
 

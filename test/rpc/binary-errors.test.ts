@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { BINARY_PREFACE, encodeFrameHeader } from '../../src/framing/length-prefix.js';
-import { ResponseError } from '../../src/rpc/response-error.js';
+import { ResponseError } from '../../src/protocol/response-error.js';
 import { BinaryRawClient } from './binary-raw-client.js';
 import { startServer, waitFor, type TestServer } from './rpc-harness.js';
 

@@ -1,7 +1,7 @@
 /** Events to mixed JSON + binary subscribers (encoded once per mode) and binary-mode backpressure. */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { PreparedMessage } from '../../src/rpc/prepared-message.js';
+import { PreparedMessage } from '../../src/stream/prepared-message.js';
 import { BinaryRawClient } from './binary-raw-client.js';
 import { RawClient, startServer, waitFor, type TestServer } from './rpc-harness.js';
 

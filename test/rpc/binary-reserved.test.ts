@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { BINARY_PREFACE, encodeFrame } from '../../src/framing/length-prefix.js';
 import { encodeMsgpack } from '../../src/framing/msgpack.js';
-import { CLIENT_ID_PATTERN } from '../../src/rpc/client-id.js';
+import { CLIENT_ID_PATTERN } from '../../src/server/client-id.js';
 import { BinaryRawClient } from './binary-raw-client.js';
 import { startServer, waitFor, type TestServer } from './rpc-harness.js';
 

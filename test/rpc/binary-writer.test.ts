@@ -5,8 +5,8 @@ import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { LengthPrefixDecoder } from '../../src/framing/length-prefix.js';
 import { decodeMsgpack } from '../../src/framing/msgpack.js';
-import { encodeMessageFrame, ZERO_COPY_MIN_BYTES } from '../../src/rpc/binary-codec.js';
-import { BinaryWriter } from '../../src/rpc/binary-writer.js';
+import { encodeMessageFrame, ZERO_COPY_MIN_BYTES } from '../../src/stream/binary/binary-codec.js';
+import { BinaryWriter } from '../../src/stream/binary/binary-writer.js';
 
 /**
  * Records what is written: the Buffers themselves (`writes`, to check what was not copied) and what

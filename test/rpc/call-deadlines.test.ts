@@ -1,8 +1,8 @@
 /** CallDeadlines: call timeouts in lanes with one timer each, driven by a simulated clock. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { CallDeadlines } from '../../src/rpc/call-deadlines.js';
-import { connect } from '../../src/rpc/client.js';
+import { CallDeadlines } from '../../src/util/call-deadlines.js';
+import { connect } from '../../src/client/client.js';
 import { FakeClock } from '../fixtures/resilience-clock.js';
 import { RawClient, startServer } from './rpc-harness.js';
 import { settle } from '../fixtures/resilience-clock.js';

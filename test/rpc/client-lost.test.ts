@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { connect } from '../../src/rpc/client.js';
+import { connect } from '../../src/client/client.js';
 import { tempDir } from '../helpers/names.js';
 
 const fixture = fileURLToPath(new URL('../fixtures/rpc-server.ts', import.meta.url));

@@ -2,10 +2,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { connect, type Client } from '../../src/rpc/client.js';
-import { ResponseError } from '../../src/rpc/response-error.js';
-import { serve } from '../../src/rpc/server.js';
-import type { ServiceShape } from '../../src/rpc/service.js';
+import { connect, type Client } from '../../src/client/client.js';
+import { ResponseError } from '../../src/protocol/response-error.js';
+import { serve } from '../../src/server/server.js';
+import type { ServiceShape } from '../../src/protocol/service.js';
 import { tempDir, uniqueName } from '../helpers/names.js';
 import { startServer, waitFor, type TestServer } from './rpc-harness.js';
 

@@ -8,8 +8,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeFrame, encodeFrameHeader } from '../../src/framing/length-prefix.js';
 import { encodeMsgpack } from '../../src/framing/msgpack.js';
-import { connect } from '../../src/rpc/client.js';
-import { createServer } from '../../src/rpc/server.js';
+import { connect } from '../../src/client/client.js';
+import { createServer } from '../../src/server/server.js';
 import { BinaryRawClient } from './binary-raw-client.js';
 import { delay, RawClient, startServer, waitFor } from './rpc-harness.js';
 

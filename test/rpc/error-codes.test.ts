@@ -2,7 +2,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
-import { ResponseError } from '../../src/rpc/response-error.js';
+import { ResponseError } from '../../src/protocol/response-error.js';
 import { RawClient, startServer, waitFor, type TestServer } from './rpc-harness.js';
 
 /** A hand-made Standard Schema: `{ name: string, count?: number }`. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { IdTable } from '../../src/rpc/id-table.js';
+import { IdTable } from '../../src/util/id-table.js';
 
 test('IdTable behaves like the Map subset it replaces', () => {
   const t = new IdTable<number, { n: number }>();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { LazyAbort } from '../../src/rpc/lazy-abort.js';
+import { LazyAbort } from '../../src/util/lazy-abort.js';
 
 test('LazyAbort: the signal is a normal, not aborted AbortSignal until abort()', () => {
   const lazy = new LazyAbort();

@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ServerLimits } from '../../src/rpc/server-options.js';
+import type { ServerLimits } from '../../src/server/server-options.js';
 import { tempDir } from '../helpers/names.js';
 import { Arrivals } from '../helpers/arrivals.js';
 

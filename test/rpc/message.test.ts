@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { idKey, parseMessage, resultMessage } from '../../src/rpc/message.js';
-import { ErrorCodes, ResponseError } from '../../src/rpc/response-error.js';
+import { idKey, parseMessage, resultMessage } from '../../src/protocol/message.js';
+import { ErrorCodes, ResponseError } from '../../src/protocol/response-error.js';
 
 describe('parseMessage', () => {
   it('classifies requests, notifications and responses', () => {

@@ -9,10 +9,10 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { isSidewireError } from '../../src/errors.js';
-import { createClient } from '../../src/rpc/client.js';
-import type { ClientOptions } from '../../src/rpc/client-options.js';
-import { createServer } from '../../src/rpc/server.js';
-import { DEFAULT_LIMITS, LIMIT_CHECKS, type ServerLimits, type ServerOptions } from '../../src/rpc/server-options.js';
+import { createClient } from '../../src/client/client.js';
+import type { ClientOptions } from '../../src/client/client-options.js';
+import { createServer } from '../../src/server/server.js';
+import { DEFAULT_LIMITS, LIMIT_CHECKS, type ServerLimits, type ServerOptions } from '../../src/server/server-options.js';
 
 /** An assertion callback: ERR_INVALID_ARGUMENT whose message starts with `option` and names the value. */
 function invalid(option: string, shown?: string): (err: unknown) => boolean {

@@ -5,9 +5,9 @@ import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConnectionError } from '../../src/errors.js';
-import { backoffDelay, baseDelay, resolveBackoff } from '../../src/rpc/backoff.js';
-import { createClient } from '../../src/rpc/client.js';
-import type { ClientStatus } from '../../src/rpc/client-status.js';
+import { backoffDelay, baseDelay, resolveBackoff } from '../../src/client/backoff.js';
+import { createClient } from '../../src/client/client.js';
+import type { ClientStatus } from '../../src/client/client-status.js';
 import { tempDir } from '../helpers/names.js';
 import { FakeClock, settle } from '../fixtures/resilience-clock.js';
 

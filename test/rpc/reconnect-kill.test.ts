@@ -6,8 +6,8 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { connect } from '../../src/rpc/client.js';
-import type { ClientOptions } from '../../src/rpc/client-options.js';
+import { connect } from '../../src/client/client.js';
+import type { ClientOptions } from '../../src/client/client-options.js';
 import { tempDir, uniqueName } from '../helpers/names.js';
 import { ResilienceServer, type ResilienceServerConfig } from '../fixtures/resilience-child.js';
 import { delay, waitFor } from './rpc-harness.js';

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import { ConnectionError } from '../../src/errors.js';
-import { connect, type Client } from '../../src/rpc/client.js';
+import { connect, type Client } from '../../src/client/client.js';
 import { connectTransport } from '../../src/transport/connect.js';
 import { FakeClock } from '../fixtures/resilience-clock.js';
 import { startServer, waitFor, type TestServer } from './rpc-harness.js';

@@ -5,9 +5,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
-import { connect, type Client } from '../../src/rpc/client.js';
-import type { TransportFactory } from '../../src/rpc/client-options.js';
-import { serve, type Server } from '../../src/rpc/server.js';
+import { connect, type Client } from '../../src/client/client.js';
+import type { TransportFactory } from '../../src/client/client-options.js';
+import { serve, type Server } from '../../src/server/server.js';
 import { connectTransport } from '../../src/transport/connect.js';
 import { startServer, waitFor, type TestServer } from './rpc-harness.js';
 

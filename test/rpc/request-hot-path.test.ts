@@ -6,8 +6,8 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ResponseError } from '../../src/rpc/response-error.js';
-import type { ErrorSite } from '../../src/rpc/server.js';
+import { ResponseError } from '../../src/protocol/response-error.js';
+import type { ErrorSite } from '../../src/server/server.js';
 import { RawClient, startServer, waitFor, type TestServer } from './rpc-harness.js';
 
 describe('request and notification hot paths', () => {

@@ -1,7 +1,7 @@
 /** DESIGN.md §4 reserved methods over a real unix socket: $/hello, $/ping, $/subscribe, $/unsubscribe, $/cancel. */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { CLIENT_ID_PATTERN } from '../../src/rpc/client-id.js';
+import { CLIENT_ID_PATTERN } from '../../src/server/client-id.js';
 import { RawClient, startServer, waitFor, type TestServer } from './rpc-harness.js';
 
 describe('reserved methods', () => {

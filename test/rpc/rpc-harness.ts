@@ -4,9 +4,9 @@
  */
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { serve, type Server } from '../../src/rpc/server.js';
-import type { ServerOptions } from '../../src/rpc/server-options.js';
-import type { ServiceShape, UntypedService } from '../../src/rpc/service.js';
+import { serve, type Server } from '../../src/server/server.js';
+import type { ServerOptions } from '../../src/server/server-options.js';
+import type { ServiceShape, UntypedService } from '../../src/protocol/service.js';
 import { tempDir, uniqueName } from '../helpers/names.js';
 import { RawPeer } from '../helpers/arrivals.js';
 

@@ -5,10 +5,10 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Client } from '../../src/rpc/client.js';
-import { connect } from '../../src/rpc/client.js';
-import type { Server } from '../../src/rpc/server.js';
-import type { ServiceShape } from '../../src/rpc/service.js';
+import type { Client } from '../../src/client/client.js';
+import { connect } from '../../src/client/client.js';
+import type { Server } from '../../src/server/server.js';
+import type { ServiceShape } from '../../src/protocol/service.js';
 import { startServer } from './rpc-harness.js';
 
 interface Todo extends ServiceShape {

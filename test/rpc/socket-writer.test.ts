@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
-import { SocketWriter } from '../../src/rpc/socket-writer.js';
+import { SocketWriter } from '../../src/stream/json/socket-writer.js';
 
 /** Records every write as the text it carried. */
 class FakeSocket extends EventEmitter {

@@ -6,7 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { RawClient, startServer, type Json, type TestServer } from './rpc-harness.js';
-import { MAX_TOPIC_LENGTH } from '../../src/rpc/topics.js';
+import { MAX_TOPIC_LENGTH } from '../../src/protocol/topics.js';
 
 const topics = (n: number, prefix = 't'): string[] => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
 

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { anyTopicMatches, topicMatches, topicProblem } from '../../src/rpc/topics.js';
+import { anyTopicMatches, topicMatches, topicProblem } from '../../src/protocol/topics.js';
 
 describe('topicMatches', () => {
   it('matches exact topics only without a star', () => {

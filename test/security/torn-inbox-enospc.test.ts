@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { installReferenceDaemon, type ReferenceService } from '../../src/cli/reference-daemon.js';
 import { isSidewireError } from '../../src/errors.js';
-import { createServer, type Server } from '../../src/rpc/server.js';
+import { createServer, type Server } from '../../src/server/server.js';
 import { tempDir, uniqueName } from '../helpers/names.js';
 import { RawClient } from '../rpc/rpc-harness.js';
 

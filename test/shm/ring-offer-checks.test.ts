@@ -11,8 +11,8 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, constants, ftruncateSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { connect } from '../../src/rpc/client.js';
-import { serve } from '../../src/rpc/server.js';
+import { connect } from '../../src/client/client.js';
+import { serve } from '../../src/server/server.js';
 import { shmNative, shmUnavailable, type ShmNative } from '../../src/transport/shm/native.js';
 import { socketPeerCredentials } from '../../src/transport/shm/peer-credentials.js';
 import {

@@ -10,8 +10,8 @@ import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, constants, ftruncateSync, openSync, readdirSync, readlinkSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { connect, createClient } from '../../src/rpc/client.js';
-import type { ClientOptions } from '../../src/rpc/client-options.js';
+import { connect, createClient } from '../../src/client/client.js';
+import type { ClientOptions } from '../../src/client/client-options.js';
 import { shmNative, shmUnavailable } from '../../src/transport/shm/native.js';
 import { RING_REFUSED } from '../../src/transport/shm/ring-offer.js';
 import { OutgoingRing } from '../../src/transport/shm/shared-ring.js';
@@ -208,7 +208,7 @@ describe('shared-memory side channel', { skip: !available && 'native helper not 
 
   it('a client in another process uses it too', async () => {
     const script = `
-      import { connect } from ${JSON.stringify(new URL('../../src/rpc/client.ts', import.meta.url).href)};
+      import { connect } from ${JSON.stringify(new URL('../../src/client/client.ts', import.meta.url).href)};
       const client = await connect(${JSON.stringify(options())});
       const d = Buffer.alloc(1024 * 1024, 7);
       for (let i = 0; i < 8; i++) client.notify('blob', { seq: 1000 + i, d });

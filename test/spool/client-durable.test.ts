@@ -6,9 +6,9 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { connect, createClient } from '../../src/rpc/client.js';
-import { serve, type Server } from '../../src/rpc/server.js';
-import { parseSpoolText } from '../../src/spool/durable-message.js';
+import { connect, createClient } from '../../src/client/client.js';
+import { serve, type Server } from '../../src/server/server.js';
+import { parseSpoolText } from '../../src/protocol/durable-message.js';
 import { tempDir, uniqueName } from '../helpers/names.js';
 import { waitFor } from '../rpc/rpc-harness.js';
 

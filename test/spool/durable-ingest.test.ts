@@ -7,12 +7,12 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { NotificationContext } from '../../src/rpc/dispatch.js';
-import { createServer, serve, type Server } from '../../src/rpc/server.js';
-import type { DurableOption } from '../../src/spool/durable-store.js';
-import { toSpoolLine } from '../../src/spool/durable-message.js';
+import type { NotificationContext } from '../../src/server/dispatch.js';
+import { createServer, serve, type Server } from '../../src/server/server.js';
+import type { DurableOption } from '../../src/server/durable/durable-store.js';
+import { toSpoolLine } from '../../src/protocol/durable-message.js';
 import { producerFileName } from '../../src/spool/paths.js';
-import { ownStartTime } from '../../src/transport/process-identity.js';
+import { ownStartTime } from '../../src/util/process-identity.js';
 import { tempDir, uniqueName } from '../helpers/names.js';
 import { RawClient, waitFor } from '../rpc/rpc-harness.js';
 

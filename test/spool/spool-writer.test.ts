@@ -3,9 +3,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseSpoolText } from '../../src/spool/durable-message.js';
+import { parseSpoolText } from '../../src/protocol/durable-message.js';
 import { clientDurablePaths, durablePaths, parseProducerFileName } from '../../src/spool/paths.js';
-import { SpoolWriter } from '../../src/spool/spool-writer.js';
+import { SpoolWriter } from '../../src/client/durable/spool-writer.js';
 import { tempDir } from '../helpers/names.js';
 
 describe('spool paths', () => {

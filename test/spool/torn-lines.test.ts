@@ -11,10 +11,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { AppendLog, type AppendWrite, type AppendWriteSync } from '../../src/spool/append-log.js';
-import { Inbox } from '../../src/spool/inbox.js';
+import { Inbox } from '../../src/server/durable/inbox.js';
 import { durablePaths } from '../../src/spool/paths.js';
-import { SeenLog } from '../../src/spool/seen-log.js';
-import { SpoolWriter } from '../../src/spool/spool-writer.js';
+import { SeenLog } from '../../src/server/durable/seen-log.js';
+import { SpoolWriter } from '../../src/client/durable/spool-writer.js';
 import { tempDir } from '../helpers/names.js';
 
 function enospc(): Error {

@@ -3,9 +3,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { isSidewireError } from '../../src/errors.js';
-import type { RequestContext } from '../../src/rpc/dispatch.js';
-import { ResponseError } from '../../src/rpc/response-error.js';
-import { createServer } from '../../src/rpc/server.js';
+import type { RequestContext } from '../../src/server/dispatch.js';
+import { ResponseError } from '../../src/protocol/response-error.js';
+import { createServer } from '../../src/server/server.js';
 import { RawClient, startServer, type TestServer } from '../rpc/rpc-harness.js';
 import { ask, exchange } from './harness.js';
 

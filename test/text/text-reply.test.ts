@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EndpointError } from '../../src/errors.js';
-import { ResponseError } from '../../src/rpc/response-error.js';
+import { ResponseError } from '../../src/protocol/response-error.js';
 import { formatTextError, formatTextReply, singleLine } from '../../src/text/text-reply.js';
 
 describe('formatTextReply', () => {

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SidewireError } from '../../src/errors.js';
-import { ResponseError } from '../../src/rpc/response-error.js';
+import { ResponseError } from '../../src/protocol/response-error.js';
 import type { TextCommand } from '../../src/text/text-command.js';
 import type { TextSessionOptions } from '../../src/text/text-session.js';
 import { ask, exchange, startTextServer, type TextServer } from './harness.js';

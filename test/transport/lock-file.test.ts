@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { acquireLock, isLockStillOurs, releaseLock } from '../../src/transport/lock-file.js';
-import { isProcessAlive, ownStartTime } from '../../src/transport/process-identity.js';
+import { isProcessAlive, ownStartTime } from '../../src/util/process-identity.js';
 import { tempDir } from '../helpers/names.js';
 
 describe('lock file', () => {

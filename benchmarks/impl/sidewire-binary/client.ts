@@ -3,7 +3,7 @@
  * Payloads travel as MessagePack `bin` inside `{ d: Buffer }` params; no base64.
  *
  * Calls run with the client's default timeout (30 s), as applications run them: since the
- * timeouts of a connection share one timer (src/rpc/call-deadlines.ts) it costs next to nothing.
+ * timeouts of a connection share one timer (src/util/call-deadlines.ts) it costs next to nothing.
  *
  * Backpressure: `notify()` queues into sidewire's coalescing writer, which flushes once per
  * event-loop turn. Every 256 KiB queued, the client yields one turn (so the batch is written) and

@@ -5,7 +5,7 @@
  * JSON peer.
  *
  * Calls run with the client's default timeout (30 s), as applications run them: since the
- * timeouts of a connection share one timer (src/rpc/call-deadlines.ts) it costs next to nothing.
+ * timeouts of a connection share one timer (src/util/call-deadlines.ts) it costs next to nothing.
  *
  * Backpressure for `notify()`, which returns nothing: sidewire's writer hands every full 64 KiB
  * batch to the socket at once, so after each send the client waits for the socket's `drain` when

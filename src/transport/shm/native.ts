@@ -1,12 +1,14 @@
 /**
- * Loads sidewire's optional native helper (native/shm.c, built on install by
- * scripts/build-native.mjs): shared mappings of a file and a pool of recycled Buffers, what the
- * shared-memory side channel needs and Node.js cannot do. Absent (not built, not Linux, or
- * `SIDEWIRE_SHM=0`): `shmNative()` is null and `shmUnavailable()` says why; nothing else changes.
+ * Loads sidewire's optional native helper (native/shm.c): shared mappings of a file and a pool of
+ * recycled Buffers, what the shared-memory side channel needs and Node.js cannot do. It is found
+ * the way node-gyp-build finds it: a source build in build/Release (node-gyp, binding.gyp) first,
+ * else the prebuilt binary shipped in prebuilds/<platform>-<arch>/ (docs/shared-memory.md).
+ * Absent (no prebuild fits and no source build, not Linux, or `SIDEWIRE_SHM=0`): `shmNative()` is
+ * null and `shmUnavailable()` says why; nothing else changes. `shmStatus()` is what doctor shows.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** An opaque handle of a mapping (native/shm.c). */
@@ -43,14 +45,17 @@ export interface ShmNative {
   alloc(bytes: number): Buffer;
 }
 
-/** Where scripts/build-native.mjs puts the helper, in the package root. */
-const BINARY = join('native', 'build', 'sidewire_shm.node');
+/** A file only the package root has (binding.gyp ships in the package for source builds). */
+const ROOT_MARKER = 'binding.gyp';
+/** What rebuilds the helper, run in the package root. */
+const REBUILD = 'run `node scripts/build-native.mjs --build-from-source` in the sidewire package (needs a C compiler)';
 
 /** Every function the helper must have: an older build lacks some, and is not used then. */
 const FUNCTIONS: readonly (keyof ShmNative)[] = ['createSealed', 'createMemfd', 'seals', 'fsType', 'openPath', 'peerCredentials', 'map', 'view', 'unmap', 'alloc'];
 
 let loaded: ShmNative | null | undefined;
 let reason: string | undefined;
+let loadedFrom: string | undefined;
 
 /** The native helper, or null when it cannot be used here (see `shmUnavailable`). */
 export function shmNative(): ShmNative | null {
@@ -60,12 +65,17 @@ export function shmNative(): ShmNative | null {
   else if (process.platform !== 'linux') reason = `the shared-memory side channel is Linux-only (this is ${process.platform})`;
   else {
     try {
-      const helper = createRequire(import.meta.url)(findBinary()) as Record<string, unknown>;
+      const require = createRequire(import.meta.url);
+      const nodeGypBuild = require('node-gyp-build') as { resolve(dir: string): string };
+      const path = nodeGypBuild.resolve(packageRoot());
+      const helper = require(path) as Record<string, unknown>;
       const missing = FUNCTIONS.find((name) => typeof helper[name] !== 'function');
-      if (missing === undefined) loaded = helper as unknown as ShmNative;
-      else reason = `the native helper is out of date (it has no ${missing}); run \`node scripts/build-native.mjs\` in the sidewire package`;
+      if (missing === undefined) {
+        loaded = helper as unknown as ShmNative;
+        loadedFrom = path;
+      } else reason = `the native helper is out of date (${path} has no ${missing}); ${REBUILD}`;
     } catch (err) {
-      reason = `the native helper is not built (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); run \`node scripts/build-native.mjs\` in the sidewire package (needs a C compiler)`;
+      reason = `the native helper is not built (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); ${REBUILD}`;
     }
   }
   return loaded;
@@ -77,16 +87,37 @@ export function shmUnavailable(): string | undefined {
   return reason;
 }
 
-/** The helper in the nearest directory above this module that has one (src/, dist/ or a copy of the build). */
-function findBinary(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
+/** What `sidewire doctor` reports about the native helper and so the shared-memory side channel. */
+export interface ShmStatus {
+  /** The helper loaded: the shared-memory side channel can be offered and accepted. */
+  readonly available: boolean;
+  /** Which binary: `prebuilt` (prebuilds/), `source` (a node-gyp build), or null when not loaded. */
+  readonly build: 'prebuilt' | 'source' | null;
+  /** The loaded file, or null. */
+  readonly path: string | null;
+  /** Why it is not available (with the fix), or null. */
+  readonly reason: string | null;
+}
+
+/** Whether the native helper (and so shared memory) is available here, which build, and why not. */
+export function shmStatus(): ShmStatus {
+  const native = shmNative();
+  if (native === null || loadedFrom === undefined) return { available: false, build: null, path: null, reason: reason ?? 'unavailable' };
+  const build = loadedFrom.includes(`${sep}prebuilds${sep}`) ? 'prebuilt' : 'source';
+  return { available: true, build, path: loadedFrom, reason: null };
+}
+
+/** The package root: the nearest directory above this module (src/ or dist/) with binding.gyp. */
+function packageRoot(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  let dir = here;
   for (let up = 0; up < 8; up++) {
-    if (existsSync(join(dir, BINARY))) return join(dir, BINARY);
+    if (existsSync(join(dir, ROOT_MARKER))) return dir;
     const parent = dirname(dir);
     if (parent === dir) break;
     dir = parent;
   }
-  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', BINARY); // the error names where it should be
+  return join(here, '..', '..', '..'); // the error names where it looked
 }
 
 /** Minimum and maximum sizes `alloc` takes from its pool; other sizes use Buffer.allocUnsafe. */

@@ -20,6 +20,7 @@
 import { closeSync, constants, fstatSync, openSync, readSync, type BigIntStats } from 'node:fs';
 import type { ShmNative } from './native.js';
 import type { PeerCredentials } from './peer-credentials.js';
+import type { RingOffer } from '../../protocol/hello.js';
 
 /** Smallest and largest ring a peer may offer (and this side may be told to make). */
 export const MIN_RING_BYTES = 1024 * 1024;
@@ -38,15 +39,7 @@ export const TMPFS_MAGIC = 0x01021994;
 /** statfs f_type of hugetlbfs (memfd_create with MFD_HUGETLB): refused. */
 export const HUGETLBFS_MAGIC = 0x958458f6;
 
-/** What a sender says of its ring in `$/hello`. */
-export interface RingOffer {
-  /** `/proc/<pid>/fd/<fd>` of the sender. */
-  readonly path: string;
-  /** Size of the file in bytes. */
-  readonly bytes: number;
-  /** 32 hex digits: the file's first 16 bytes. */
-  readonly key: string;
-}
+export type { RingOffer };
 
 /** What the peer is told for every check of the file itself: the same words whatever failed. */
 export const RING_REFUSED =

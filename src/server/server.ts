@@ -1,0 +1,299 @@
+/**
+ * The JSON-RPC server (docs/protocol.md §3–4): one endpoint, many connections, methods, notifications,
+ * events (publish/broadcast/notify), limits, and a graceful close.
+ */
+import { shmNative } from '../transport/shm/native.js';
+import { resolveSharedMemory, type SharedMemorySettings } from '../transport/shm/shm-options.js';
+import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
+import { formatEndpoint } from '../endpoint/parse.js';
+import { SidewireError } from '../errors.js';
+import { VERSION } from '../version.js';
+import type { ClientInfo } from '../protocol/client-info.js';
+import type { Connection } from './connection.js';
+import type { ConnectionHost, ReservedHandler } from './connection-host.js';
+import { type MethodOptions, type NotificationContext, type RequestContext } from './dispatch.js';
+import { CatchAllMethodTable } from './catch-all-table.js';
+import { DurableIngest } from './durable/durable-ingest.js';
+import type { StreamCloseInfo } from '../stream/message-stream.js';
+import { notificationMessage } from '../protocol/message.js';
+import { ServerTextMode, type TextAliasOptions } from './server-text-mode.js';
+import type { Endpoint } from '../endpoint/endpoint.js';
+import { PreparedMessage } from '../stream/prepared-message.js';
+import { createReservedMethods } from './reserved-methods.js';
+import { ConnectionAcceptor } from './server-accept.js';
+import { ServerLifecycle } from './server-lifecycle.js';
+import { resolveServerOptions, type ResolvedLimits, type ServerOptions } from './server-options.js';
+import type { EventName, EventOf, MethodName, ParamsOf, ResultOf, ServiceShape, UntypedService } from '../protocol/service.js';
+import { realTimers, type Timers } from '../util/timers.js';
+import { topicProblem } from '../protocol/topics.js';
+import type { ServerMetrics } from '../observability/metrics.js';
+import { createServerObserver, type ServerObserver } from '../observability/server-observer.js';
+import { ServerVitals } from '../observability/server-vitals.js';
+
+/** Where a reported error happened. */
+export interface ErrorSite {
+  readonly clientId?: string;
+  readonly method?: string;
+}
+
+/** Events of `Server`. */
+export interface ServerEvents {
+  connect: [client: ClientInfo];
+  disconnect: [client: ClientInfo, info: StreamCloseInfo];
+  /** A handler threw a non-ResponseError, or the listener failed. Emitted only when listened to. */
+  error: [error: Error, site: ErrorSite];
+}
+
+export interface CloseOptions {
+  /**
+   * How long in-flight requests may run before they are answered with -32005 and aborted.
+   * @default 5000
+   */
+  readonly deadlineMs?: number;
+}
+
+/** A typed request handler for method `K` of service `S`. */
+export type TypedHandler<S extends ServiceShape, K extends MethodName<S>> = (
+  params: ParamsOf<S, K>,
+  ctx: RequestContext,
+) => ResultOf<S, K> | Promise<ResultOf<S, K>>;
+
+export class Server<S extends ServiceShape = UntypedService> extends EventEmitter<ServerEvents> {
+  readonly limits: ResolvedLimits;
+  private readonly timers: Timers;
+  private readonly table = new CatchAllMethodTable();
+  /** Durable notifications (docs/reconnect.md): `$/durable` and the spool dir; settings with the `durable` option (or `durable.configure(...)` before listen()). */
+  readonly durable: DurableIngest;
+  private readonly conns = new Map<string, Connection>();
+  private readonly sockets = new Set<Socket>();
+  private readonly reservedMethods: Map<string, ReservedHandler>;
+  /** The view of this server that connections get. */
+  private readonly host: ConnectionHost;
+  /** Takes in the listener's sockets and registers their connections. */
+  private readonly acceptor: ConnectionAcceptor;
+  /** Listening, rebinding and the graceful close. */
+  private readonly lifecycle: ServerLifecycle;
+  private readonly info: { name: string; version: string };
+  /** Text mode: WORD → method aliases (docs/protocol.md §5). */
+  readonly text: ServerTextMode;
+  /** Metrics, diagnostics channels, logger. */
+  private readonly observer: ServerObserver;
+  private readonly vitals: ServerVitals;
+  /** Shared-memory side channel settings (undefined: `sharedMemory: false`). */
+  private readonly sharedMemory: SharedMemorySettings | undefined;
+
+  constructor(options: ServerOptions = {}) {
+    super();
+    this.limits = resolveServerOptions(options); // every option is checked here, once
+    this.timers = options.timers ?? realTimers;
+    this.info = { name: options.server?.name ?? options.app ?? 'sidewire', version: options.server?.version ?? VERSION };
+    this.observer = createServerObserver(options);
+    this.vitals = new ServerVitals({ closing: () => this.lifecycle.closing, connections: () => this.sockets.size, version: this.info.version, now: () => this.timers.now() });
+    this.sharedMemory = resolveSharedMemory(options.sharedMemory);
+    this.reservedMethods = createReservedMethods({
+      token: () => this.lifecycle.listener?.token,
+      server: this.info,
+      capabilities: () => this.capabilities(),
+      timers: this.timers,
+      sharedMemory: this.sharedMemory,
+    });
+    this.reservedMethods.set('$/stats', () => this.vitals.stats(this.observer.metrics));
+    this.durable = new DurableIngest({ timers: this.timers, table: this.table, report: (err, site) => this.report(err, site) });
+    if (options.durable !== undefined) this.durable.configure(options.durable);
+    this.reservedMethods.set('$/durable', (params, conn) => this.durable.handle(params, conn));
+    this.host = {
+      token: () => this.lifecycle.listener?.token,
+      isClosing: () => this.lifecycle.closing,
+      limits: this.limits,
+      timers: this.timers,
+      methods: this.table,
+      reserved: (method) => this.reservedMethods.get(method),
+      reportError: (err, site) => this.report(err, site),
+      connectionClosed: (conn, info) => this.acceptor.connectionClosed(conn, info),
+      observer: this.observer,
+    };
+    this.text = new ServerTextMode(this.host, this.conns);
+    this.acceptor = new ConnectionAcceptor({
+      connection: this.host,
+      observer: this.observer,
+      options,
+      text: this.text,
+      conns: this.conns,
+      sockets: this.sockets,
+      connected: (client) => this.emit('connect', client),
+      disconnected: (client, info) => this.emit('disconnect', client, info),
+    });
+    this.lifecycle = new ServerLifecycle({
+      options,
+      info: this.info,
+      timers: this.timers,
+      durable: this.durable,
+      observer: this.observer,
+      vitals: this.vitals,
+      conns: this.conns,
+      sockets: this.sockets,
+      acceptor: this.acceptor,
+      listenerError: (err) => this.report(err, {}),
+    });
+  }
+
+  /** The real endpoint (with the real TCP port), formatted; '' before `listen()`. */
+  get endpoint(): string {
+    const listener = this.lifecycle.listener;
+    return listener === undefined ? '' : formatEndpoint(listener.endpoint);
+  }
+
+  /** The token clients must present, when one is required. */
+  get token(): string | undefined {
+    return this.lifecycle.listener?.token;
+  }
+
+  /** The discovery file, when one was written. */
+  get discoveryPath(): string | undefined {
+    return this.lifecycle.listener?.discoveryPath;
+  }
+
+  /** The Prometheus metrics (`metrics` option), e.g. for your own HTTP server: `await server.metrics.metrics()`. */
+  get metrics(): ServerMetrics | undefined {
+    return this.observer.metrics;
+  }
+
+  /** Base URL of the health server (`health` option), e.g. `http://127.0.0.1:9464`; undefined without one. */
+  get healthUrl(): string | undefined {
+    return this.lifecycle.healthServer?.url;
+  }
+
+  /** Registers a request handler (replacing one of the same name). Names starting with `$/` are reserved. */
+  method<K extends MethodName<S>>(name: K, handler: TypedHandler<S, K>, options?: MethodOptions): this {
+    this.table.addMethod(name, handler as (params: unknown, ctx: RequestContext) => unknown, options);
+    return this;
+  }
+
+  /** Makes text-mode WORD (case-insensitive) run `method` with the line's args as params (docs/protocol.md §5). */
+  textCommand(word: string, method: MethodName<S>, options?: TextAliasOptions): this {
+    this.text.alias(word, method, options);
+    return this;
+  }
+
+  /** Registers a notification handler. */
+  onNotification(method: string, handler: (params: unknown, ctx: NotificationContext) => void | Promise<void>): this {
+    this.table.addNotification(method, handler);
+    return this;
+  }
+
+  /** Registered method names with descriptions. */
+  methods(): Array<{ name: string; description: string | undefined }> {
+    return this.table.list();
+  }
+
+  /** Sends a notification to one client. False when it is gone, not authenticated, or the event was dropped. */
+  notify(clientId: string, method: string, params?: unknown): boolean {
+    const conn = this.conns.get(clientId);
+    if (conn === undefined || !conn.authenticated) return false;
+    return conn.stream.sendCall(undefined, method, params, 'event') === 'queued';
+  }
+
+  /** Sends a notification to every JSON/binary client. Returns how many it was queued for. */
+  broadcast(method: string, params?: unknown): number {
+    const msg = new PreparedMessage(notificationMessage(method, params));
+    let n = 0;
+    for (const conn of this.conns.values()) {
+      if (conn.authenticated && conn.stream.send(msg, 'event') === 'queued') n++;
+    }
+    return n;
+  }
+
+  /** Publishes an event to the clients subscribed to `topic`. Returns how many it was queued for. */
+  publish<T extends EventName<S>>(topic: T, data: EventOf<S, T>): number {
+    const problem = topicProblem(topic);
+    if (problem !== undefined || topic.endsWith('*')) {
+      throw new SidewireError('ERR_INVALID_ARGUMENT', `cannot publish to ${JSON.stringify(topic)}: ${problem ?? 'a published topic cannot be a pattern'}`, {
+        fixes: ['publish to a concrete topic such as "build.done"'],
+      });
+    }
+    let msg: PreparedMessage | undefined;
+    let n = 0;
+    for (const conn of this.conns.values()) {
+      if (!conn.authenticated || !conn.wants(topic)) continue;
+      msg ??= new PreparedMessage(notificationMessage(topic, data));
+      if (conn.stream.send(msg, 'event') === 'queued') n++;
+    }
+    return n;
+  }
+
+  /** Snapshots of the connected JSON/binary clients. */
+  clients(): ClientInfo[] {
+    return [...this.conns.values()].map((c) => c.info());
+  }
+
+  /** Sockets accepted and not yet closed, in any mode. */
+  get connectionCount(): number {
+    return this.sockets.size;
+  }
+
+  /** Bytes held for incomplete incoming messages, all connections together (`limits.maxBufferedBytes` caps what is beyond each connection's first 64 KiB). */
+  get incomingBufferedBytes(): number {
+    return this.acceptor.incomingBufferedBytes;
+  }
+
+  /** Starts listening. Called by `serve()`; call it yourself after `createServer()`. */
+  async listen(): Promise<this> {
+    await this.lifecycle.listen();
+    return this;
+  }
+
+  /**
+   * Moves to another endpoint (resolved like the `endpoint` option; `'auto'` = env var or
+   * default): binds the new one, then closes the old listener. Open connections stay. Before
+   * `listen()` it only changes where `listen()` will bind. On failure nothing changes.
+   */
+  rebind(endpoint: string | Endpoint): Promise<void> {
+    return this.lifecycle.rebind(endpoint);
+  }
+
+  /**
+   * Graceful close: stop accepting, let in-flight requests finish up to the deadline (new ones get
+   * -32005), answer the rest with -32005 and abort them, then close connections and the listener.
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    return this.lifecycle.close(options.deadlineMs ?? 5000);
+  }
+
+  private capabilities(): Record<string, unknown> {
+    const modes = ['json', 'binary'];
+    const handlers = this.acceptor.modeHandlers();
+    if (handlers.text !== undefined) modes.push('text');
+    return {
+      modes,
+      batch: true,
+      cancel: true,
+      subscribe: true,
+      maxMessageBytes: this.limits.maxMessageBytes,
+      maxInFlight: this.limits.maxInFlight,
+      requestTimeoutMs: this.limits.requestTimeoutMs,
+      sharedMemory: this.sharedMemory !== undefined && shmNative() !== null,
+    };
+  }
+
+  private report(err: unknown, site: ErrorSite): void {
+    this.observer.serverError(err, site.clientId === undefined ? 'listener' : 'handler', site.clientId);
+    if (this.listenerCount('error') === 0) return;
+    this.emit('error', err instanceof Error ? err : new Error(String(err)), site);
+  }
+}
+
+/** A server that is not listening yet: register methods, then `await server.listen()`. */
+export function createServer<S extends ServiceShape = UntypedService>(options: ServerOptions = {}): Server<S> {
+  return new Server<S>(options);
+}
+
+/**
+ * Resolves the endpoint (explicit > `<APP>_ENDPOINT` > platform default), listens, writes the
+ * discovery file, and serves JSON-RPC on it. Register methods on the returned server; for methods
+ * that must exist before the first client can connect, use `createServer` + `listen`.
+ * @throws EndpointError for a bad, unsafe or busy endpoint
+ */
+export async function serve<S extends ServiceShape = UntypedService>(options: ServerOptions = {}): Promise<Server<S>> {
+  return new Server<S>(options).listen();
+}
