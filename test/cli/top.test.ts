@@ -1,27 +1,16 @@
 /** `sidewire top` fits the terminal and does not count its own polling (issue 21). */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { tempDir } from '../helpers/names.js';
-import { collect, runCli, spawnCli, waitForOutput } from '../helpers/cli.js';
+import { runCli, serveDuringSuite } from '../helpers/cli.js';
 import { fitScreen } from '../../src/cli/top-screen.js';
 
 describe('sidewire top', () => {
   const { dir, cleanup } = tempDir('swtop');
   const endpoint = `unix://${path.join(dir, 't.sock')}`;
   const env = { XDG_RUNTIME_DIR: dir };
-  let server: ChildProcess;
-  before(async () => {
-    server = spawnCli(['serve', '--endpoint', endpoint], env);
-    await waitForOutput(server, /pid file: .*\n/, 60_000);
-  });
-  after(async () => {
-    const done = collect(server, 60_000);
-    server.kill('SIGTERM');
-    await done.catch(() => undefined);
-    cleanup();
-  });
+  serveDuringSuite(['--endpoint', endpoint], env, cleanup);
 
   it("regression: top on an idle server shows 0 requests/s and 0 messages/s (its own polling is not counted)", async () => {
     const r = await runCli(['top', '--endpoint', endpoint, '--json', '--count', '4', '--interval', '150'], env, 60_000);

@@ -3,14 +3,14 @@
  * shell pipeline where it matters. Exit codes: 0 ok, 1 runtime failure, 2 bad arguments, 3 not
  * running (docs/daemon.md "Exit codes").
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { tempDir } from '../helpers/names.js';
-import { CLI_ARGS, childEnv, collect, runCli, spawnCli, waitForOutput } from '../helpers/cli.js';
+import { CLI_ARGS, childEnv, collect, runCli, serveDuringSuite, spawnCli, waitForOutput } from '../helpers/cli.js';
 import { startServer } from '../rpc/rpc-harness.js';
 
 const q = (s: string): string => `'${s.replace(/'/g, "'\\''")}'`;
@@ -37,17 +37,7 @@ describe('the CLI as a Unix tool', () => {
   const endpoint = `unix://${sock}`;
   const env = { XDG_RUNTIME_DIR: dir };
   const at = ['--endpoint', endpoint];
-  let server: ChildProcess;
-  before(async () => {
-    server = spawnCli(['serve', ...at, '--tick-ms', '20'], env);
-    await waitForOutput(server, /pid file: .*\n/, 60_000);
-  });
-  after(async () => {
-    const done = collect(server, 60_000);
-    server.kill('SIGTERM');
-    await done.catch(() => undefined);
-    cleanup();
-  });
+  serveDuringSuite([...at, '--tick-ms', '20'], env, cleanup);
 
   it("regression: `listen 'clock.*' | head -2` ends quietly with status 0 (no EPIPE stack trace)", async () => {
     const r = await pipeIntoHead(['listen', 'clock.*', ...at], 2, env);

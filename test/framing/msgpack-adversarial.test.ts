@@ -9,22 +9,14 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as v8 from 'node:v8';
-import * as vm from 'node:vm';
 import fc from 'fast-check';
+import { MiB, gc, used } from '../helpers/memory.js';
 import { Decoder } from '@msgpack/msgpack';
 import { decodeMsgpack, encodeMsgpack } from '../../src/framing/msgpack.js';
 import { MAX_DECODE_DEPTH } from '../../src/framing/msgpack-bounds.js';
 import { NEEDS_LIBRARY, tryDecode } from '../../src/framing/msgpack-decoder.js';
 import { HOSTILE_FRAMES, arrayHeaders40, nestedFittingContainers } from './hostile-frames.js';
 
-v8.setFlagsFromString('--expose-gc');
-const gc = vm.runInNewContext('gc') as () => void;
-const MiB = 1024 * 1024;
-const used = (): number => {
-  const m = process.memoryUsage();
-  return m.heapUsed + m.arrayBuffers;
-};
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..', '..');
 const libDecoder = new Decoder();

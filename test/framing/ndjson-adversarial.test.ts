@@ -7,20 +7,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { isUtf8 } from 'node:buffer';
-import * as v8 from 'node:v8';
-import * as vm from 'node:vm';
 import fc from 'fast-check';
+import { MiB, gc, used } from '../helpers/memory.js';
 import { NdjsonDecoder } from '../../src/framing/ndjson.js';
 import { LengthPrefixDecoder, encodeFrame, encodeFrameHeader } from '../../src/framing/length-prefix.js';
 import { cutAt } from './chunking.js';
 
-v8.setFlagsFromString('--expose-gc');
-const gc = vm.runInNewContext('gc') as () => void;
-const MiB = 1024 * 1024;
-const used = (): number => {
-  const m = process.memoryUsage();
-  return m.heapUsed + m.arrayBuffers;
-};
 const LF = 0x0a;
 const CR = 0x0d;
 

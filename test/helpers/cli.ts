@@ -3,6 +3,7 @@
  * SIDEWIRE_TEST_CLI=dist, so CI exercises the built `dist/cli/main.js` that users run; a
  * single test file run during development uses the sources through tsx.
  */
+import { after, before } from 'node:test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -82,5 +83,23 @@ export function waitForOutput(child: ChildProcess, marker: string | RegExp, time
       clearTimeout(timer);
       reject(new Error(`exited (${String(code)}) before ${String(marker)}; stdout=${out} stderr=${err}`));
     });
+  });
+}
+
+/**
+ * Registers before/after hooks that run `sidewire serve ARGS` for the enclosing describe(): started
+ * once its pid file line is printed, stopped with SIGTERM and `cleanup()` run afterwards.
+ */
+export function serveDuringSuite(args: readonly string[], env: Record<string, string | undefined>, cleanup: () => void): void {
+  let server: ChildProcess;
+  before(async () => {
+    server = spawnCli(['serve', ...args], env);
+    await waitForOutput(server, /pid file: .*\n/, 60_000);
+  });
+  after(async () => {
+    const done = collect(server, 60_000);
+    server.kill('SIGTERM');
+    await done.catch(() => undefined);
+    cleanup();
   });
 }
