@@ -4,6 +4,10 @@
  * Every error has a stable `code` (documented in docs/errors.md), a message that says what failed
  * and why, and numbered `fixes` that say how to fix it. Errors that wrap a system error keep it
  * as `cause`.
+ *
+ * One code, one class: `ERROR_CLASSES` maps every code to the class it is raised as, and the
+ * library builds its errors only through `createError` (or the factories below, which call it),
+ * so a code is never thrown as two classes (test/architecture/error-table.test.ts checks both).
  */
 
 /** Every stable error code sidewire raises. Documented in docs/errors.md. */
@@ -34,7 +38,9 @@ export type ErrorCode =
   | 'ERR_DAEMON_STATE'
   | 'ERR_MESSAGE_TOO_LARGE'
   | 'ERR_FILE_UNSAFE'
-  | 'ERR_DEPENDENCY_MISSING';
+  | 'ERR_DEPENDENCY_MISSING'
+  | 'ERR_ENCODE'
+  | 'ERR_UNEXPECTED';
 
 export interface SidewireErrorOptions {
   /** Numbered "how to fix" suggestions, most useful first. */
@@ -87,6 +93,103 @@ export class ConnectionError extends SidewireError {
 /** An operation that did not finish within its deadline. */
 export class TimeoutError extends SidewireError {
   override name = 'TimeoutError';
+}
+
+/** An error of the daemon kit: a state change that is not allowed, or bad configuration. */
+export class DaemonError extends SidewireError {
+  override name = 'DaemonError';
+}
+
+/** The class each code is raised as (docs/errors.md). */
+export const ERROR_CLASSES = {
+  ERR_INVALID_ARGUMENT: SidewireError,
+  ERR_ENDPOINT_FORMAT: EndpointError,
+  ERR_ENDPOINT_PLATFORM: EndpointError,
+  ERR_ENDPOINT_PATH_TOO_LONG: EndpointError,
+  ERR_ENDPOINT_IN_USE: EndpointError,
+  ERR_ENDPOINT_NOT_SOCKET: EndpointError,
+  ERR_ENDPOINT_REMOTE: EndpointError,
+  ERR_ENDPOINT_PERMISSION: EndpointError,
+  ERR_ENDPOINT_LISTEN: EndpointError,
+  ERR_RUNTIME_DIR_UNSAFE: EndpointError,
+  ERR_RUNTIME_DIR_CREATE: EndpointError,
+  ERR_DISCOVERY_WRITE: EndpointError,
+  ERR_NOT_RUNNING: ConnectionError,
+  ERR_CONNECT: ConnectionError,
+  ERR_CONNECTION_LOST: ConnectionError,
+  ERR_CONNECTION_CLOSED: ConnectionError,
+  ERR_HANDSHAKE: ConnectionError,
+  ERR_TIMEOUT: TimeoutError,
+  ERR_QUEUE_FULL: ConnectionError,
+  ERR_CLIENT_FAILED: ConnectionError,
+  ERR_SPOOL: SidewireError,
+  ERR_CONFIG: DaemonError,
+  ERR_SERVER_CLOSED: SidewireError,
+  ERR_DAEMON_STATE: DaemonError,
+  ERR_MESSAGE_TOO_LARGE: SidewireError,
+  ERR_FILE_UNSAFE: SidewireError,
+  ERR_DEPENDENCY_MISSING: SidewireError,
+  ERR_ENCODE: SidewireError,
+  ERR_UNEXPECTED: SidewireError,
+} as const satisfies Record<ErrorCode, typeof SidewireError>;
+
+/** The class `code` is raised as. */
+export type ErrorOf<C extends ErrorCode> = InstanceType<(typeof ERROR_CLASSES)[C]>;
+
+/** The error for `code`, of the class the table gives it: the one way the library builds errors. */
+export function createError<C extends ErrorCode>(code: C, message: string, options: SidewireErrorOptions = {}): ErrorOf<C> {
+  const Class: typeof SidewireError = ERROR_CLASSES[code];
+  return new Class(code, message, options) as ErrorOf<C>;
+}
+
+/** What a lost connection interrupted, for `connectionLost`. */
+export interface ConnectionLostFacts {
+  /** The endpoint the connection went to. */
+  endpoint: string;
+  /** What did not complete, e.g. `'sum'` or `the handshake`; omitted when nothing was under way. */
+  during?: string;
+  /** Why, when known (e.g. what the server said before it closed). */
+  why?: string;
+  /** True when the client reconnects by itself. */
+  reconnects?: boolean;
+  /** Fixes specific to the caller, in place of the generic second one. */
+  fixes?: readonly string[];
+  cause?: unknown;
+  details?: Record<string, unknown>;
+}
+
+/** `ERR_CONNECTION_LOST`: the peer closed or the socket failed under a connection in use. */
+export function connectionLost(facts: ConnectionLostFacts): ConnectionError {
+  const during = facts.during === undefined ? '' : ` before ${facts.during} completed`;
+  const why = facts.why === undefined ? '' : ` (${facts.why})`;
+  const next = facts.fixes ?? [facts.reconnects === true
+    ? 'the client reconnects by itself; calls made meanwhile wait in its queue'
+    : 'once it is up, connect again (pending calls are not replayed)'];
+  return createError('ERR_CONNECTION_LOST', `the connection to ${facts.endpoint} was lost${during}${why}`, {
+    fixes: ['check that the server is still running: `sidewire doctor`', ...next],
+    details: { endpoint: facts.endpoint, ...facts.details },
+    ...(facts.cause === undefined ? {} : { cause: facts.cause }),
+  });
+}
+
+/**
+ * `ERR_ENCODE`: `what` (a message, the params of a call…) cannot be encoded for the wire. `why`
+ * is the encoder's error (kept as `cause`) or a sentence.
+ */
+export function encodeFailed(what: string, why: unknown): SidewireError {
+  return createError('ERR_ENCODE', `cannot encode ${what}: ${why instanceof Error ? why.message : String(why)}`, {
+    ...(why instanceof Error ? { cause: why } : {}),
+    fixes: ['send only JSON values (objects, arrays, strings, numbers, booleans, null; Buffers in binary mode): no BigInt, function, symbol, undefined at the top, or cycle'],
+  });
+}
+
+/** `ERR_UNEXPECTED`: `err`, which is not a sidewire error (a bug or an unforeseen system error). */
+export function unexpectedError(err: unknown): SidewireError {
+  if (err instanceof SidewireError) return err;
+  return createError('ERR_UNEXPECTED', err instanceof Error ? err.message : String(err), {
+    cause: err,
+    fixes: ['this is not a known sidewire error: if it persists, report it with the message and stack'],
+  });
 }
 
 /** True when `err` is a sidewire error, optionally with the given code. */

@@ -3,7 +3,7 @@
  * `sidewire serve --allow-remote` instead of `allowRemote: true`, and one "start it with" line that
  * names the app the user asked for (not a generic `sidewire serve`, which starts another app).
  */
-import { SidewireError } from '../errors.js';
+import { SidewireError, createError } from '../errors.js';
 import { ErrorCodes } from '../protocol/response-error.js';
 
 type Values = Readonly<Record<string, string | boolean | undefined>>;
@@ -45,7 +45,7 @@ export function notRunningFixes(err: SidewireError, values: Values): string[] {
 }
 
 function withFixes(err: SidewireError, fixes: readonly string[]): SidewireError {
-  return new SidewireError(err.code, err.message, { cause: err, fixes, details: err.details });
+  return createError(err.code, err.message, { cause: err, fixes, details: err.details });
 }
 
 /** `err` with CLI fixes, for the commands of `sidewire` (argv: the command's arguments). */

@@ -3,7 +3,7 @@
  * in-process, and so every command reports errors the same way (never a stack trace).
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { SidewireError } from '../errors.js';
+import { unexpectedError, type SidewireError } from '../errors.js';
 
 export interface CliIO {
   readonly stdout: (text: string) => void;
@@ -76,13 +76,9 @@ export function reportError(err: unknown, io: CliIO, json: boolean): number {
     io.stderr(`sidewire: ${err.message}\nRun 'sidewire help' for usage.\n`);
     return EXIT.usage;
   }
-  if (err instanceof SidewireError) {
-    if (json) io.stdout(JSON.stringify({ ok: false, error: err.toJSON() }) + '\n');
-    else io.stderr(`sidewire: ${err.describe()}\n`);
-    return exitCodeOf(err);
-  }
-  const message = err instanceof Error ? err.message : String(err);
-  if (json) io.stdout(JSON.stringify({ ok: false, error: { code: 'ERR_UNEXPECTED', message } }) + '\n');
-  else io.stderr(`sidewire: unexpected error: ${message}\n`);
-  return EXIT.failed;
+  // anything that is not a sidewire error is reported as ERR_UNEXPECTED (docs/errors.md)
+  const coded = unexpectedError(err);
+  if (json) io.stdout(JSON.stringify({ ok: false, error: coded.toJSON() }) + '\n');
+  else io.stderr(`sidewire: ${coded.describe()}\n`);
+  return coded === err ? exitCodeOf(coded) : EXIT.failed;
 }

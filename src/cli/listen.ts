@@ -4,7 +4,7 @@
  * restarts (stay-connected.ts; status lines on stderr); with `--once`/`--no-reconnect` a lost
  * connection ends it with exit 1.
  */
-import { ConnectionError } from '../errors.js';
+import { connectionLost } from '../errors.js';
 import { connect } from '../client/client.js';
 import { clientOptionsFrom } from './call.js';
 import { ENDPOINT_HELP, TOKEN_HELP, formatHelp, wantsHelp } from './help.js';
@@ -41,8 +41,9 @@ export const listen: Command = async (argv: readonly string[], io: CliIO): Promi
     }
     const why = await Promise.race([stopped.signal, connection.gone]);
     if (why === 'lost') {
-      throw new ConnectionError('ERR_CONNECTION_LOST', `the connection to ${client.endpoint} was lost`, {
-        fixes: ['the server stopped: restart it, then run sidewire listen again (without --once/--no-reconnect it reconnects by itself)'],
+      throw connectionLost({
+        endpoint: client.endpoint,
+        fixes: ['restart it, then run sidewire listen again (without --once/--no-reconnect it reconnects by itself)'],
       });
     }
     return EXIT.ok;

@@ -8,6 +8,10 @@
  * Ctrl-C ends it (exit 0).
  */
 import { connect } from '../client/client.js';
+import { connectionLost, isSidewireError, type ErrorCode } from '../errors.js';
+
+/** Poll failures that only mean the daemon is away for now (see watchConnection). */
+const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['ERR_TIMEOUT', 'ERR_CONNECTION_LOST', 'ERR_CONNECTION_CLOSED', 'ERR_QUEUE_FULL']);
 import { ErrorCodes, ResponseError } from '../protocol/response-error.js';
 import type { ServerStats } from '../observability/server-vitals.js';
 import { formatStatsScreen, statsRates } from '../observability/stats-view.js';
@@ -66,9 +70,8 @@ function noStats(err: ResponseError, io: CliIO): number {
   return EXIT.failed;
 }
 
-function lostConnection(endpoint: string, io: CliIO): number {
-  io.stderr(`sidewire: top: the connection to ${endpoint} was lost (ERR_CONNECTION_LOST)\nHow to fix:\n  1. the server stopped: restart it (without --once/--no-reconnect top waits for it)\n`);
-  return EXIT.failed;
+function lostConnection(endpoint: string): Error {
+  return connectionLost({ endpoint, fixes: ['restart it (without --once/--no-reconnect top waits for it)'] });
 }
 
 export const top: Command = async (argv: readonly string[], io: CliIO): Promise<number> => {
@@ -85,9 +88,11 @@ export const top: Command = async (argv: readonly string[], io: CliIO): Promise<
   const size = terminalSize(process.stdout, io.env);
   const signal = onSignal();
   let client;
+  let reconnects = false;
   try {
     // JSON mode: top's own bytes per poll are then known (withoutOwnPolling).
     client = await connect({ ...clientOptionsFrom(values, io), ...reconnectFrom(values), mode: 'json' });
+    reconnects = reconnectFrom(values).reconnect !== false;
   } catch (err) {
     signal.dispose();
     throw err;
@@ -104,10 +109,17 @@ export const top: Command = async (argv: readonly string[], io: CliIO): Promise<
       try {
         const next = client.call('$/stats', undefined, { timeoutMs: Math.max(5000, intervalMs) }) as Promise<ServerStats>;
         const why = await Promise.race([next, connection.gone]);
-        if (why === 'lost') return lostConnection(client.endpoint, io);
+        if (why === 'lost') throw lostConnection(client.endpoint);
         stats = why;
       } catch (err) {
         if (err instanceof ResponseError) return noStats(err, io);
+        // While the client reconnects (a daemon restart can take longer than one poll's timeout on
+        // a loaded machine), a poll that timed out or was cut off is retried, not fatal.
+        if (reconnects && !stopped && isSidewireError(err) && RETRYABLE.has(err.code)) {
+          n--;
+          await Promise.race([pause(intervalMs, signal.fired), connection.gone]);
+          continue;
+        }
         throw err;
       }
       const seconds = previous === undefined ? 0 : (stats.time - previous.time) / 1000;

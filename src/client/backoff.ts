@@ -2,7 +2,7 @@
  * The reconnect schedule of a client (docs/reconnect.md): exponential backoff with a cap and jitter.
  * Pure: the random source is injectable, so tests can check the exact schedule.
  */
-import { SidewireError } from '../errors.js';
+import { SidewireError, createError } from '../errors.js';
 
 export interface ReconnectOptions {
   /**
@@ -50,7 +50,7 @@ export const DEFAULT_RECONNECT: BackoffPolicy = {
 };
 
 function invalid(option: string, value: unknown, expected: string): SidewireError {
-  return new SidewireError('ERR_INVALID_ARGUMENT', `reconnect.${option} must be ${expected}, not ${String(value)}`, {
+  return createError('ERR_INVALID_ARGUMENT', `reconnect.${option} must be ${expected}, not ${String(value)}`, {
     fixes: [`pass ${expected}, or leave reconnect.${option} out for the default (${String(DEFAULT_RECONNECT[option as keyof BackoffPolicy])})`],
   });
 }

@@ -4,7 +4,7 @@
  * (ERR_TIMEOUT), so nothing waits forever; the client drains it once ready, or rejects
  * everything when it fails or closes.
  */
-import { ConnectionError, TimeoutError } from '../errors.js';
+import { ConnectionError, createError } from '../errors.js';
 import type { TimerHandle, Timers } from '../util/timers.js';
 
 export interface QueueOptions {
@@ -140,7 +140,7 @@ export class CallQueue {
       return;
     }
     entry.reject(
-      new TimeoutError('ERR_TIMEOUT', `call '${entry.method}' waited ${Math.round(waitedMs)} ms for the connection to ${this.where()} and was not sent`, {
+      createError('ERR_TIMEOUT', `call '${entry.method}' waited ${Math.round(waitedMs)} ms for the connection to ${this.where()} and was not sent`, {
         fixes: [
           'check that the server is running (`sidewire doctor`); the client reconnects on its own once it is',
           `wait longer: raise queue.timeoutMs (now ${this.timeoutMs}) or this call's timeoutMs`,
@@ -166,7 +166,7 @@ export class CallQueue {
   }
 
   private fullError(method: string): ConnectionError {
-    return new ConnectionError('ERR_QUEUE_FULL', `cannot queue '${method}': ${this.slots.length} calls already wait for the connection to ${this.where()} (limit ${this.maxSize})`, {
+    return createError('ERR_QUEUE_FULL', `cannot queue '${method}': ${this.slots.length} calls already wait for the connection to ${this.where()} (limit ${this.maxSize})`, {
       fixes: [
         'check that the server is running (`sidewire doctor`); queued calls go out once the client is ready again',
         `make fewer calls while disconnected (watch client.status()), or raise queue.maxSize (now ${this.maxSize})`,

@@ -9,7 +9,7 @@
  * `Client` keeps the public API and the ready path: it is handed the current session
  * (`ConnectorParts.useSession`) so that a call reads it straight from a field.
  */
-import { ConnectionError } from '../errors.js';
+import { createError } from '../errors.js';
 import { publishClientConnect, publishClientState } from '../observability/channels.js';
 import { resolveBackoff } from './backoff.js';
 import type { CallSender } from './call-sender.js';
@@ -113,7 +113,7 @@ export class ClientConnector {
     }
     if (this.state !== 'connecting') {
       a.h.session.close(); // close() was called while connecting
-      throw new ConnectionError('ERR_CONNECTION_CLOSED', 'the client was closed while it was connecting', {
+      throw createError('ERR_CONNECTION_CLOSED', 'the client was closed while it was connecting', {
         fixes: ['do not call close() before connect() resolved, or ignore this error'],
       });
     }
@@ -216,7 +216,7 @@ export class ClientConnector {
     }
     if (session !== this.session || this.state !== 'ready') return; // an old or discarded session
     this.use(undefined);
-    const error = connectionLostError(this.connectedTo, info.error);
+    const error = connectionLostError(this.connectedTo, info.error, this.reconnector.enabled);
     this.options.logger?.warn({ clientId: this.serverHello?.clientId, endpoint: this.connectedTo, err: info.error ?? null }, 'connection lost');
     if (!this.reconnector.enabled) {
       this.finish({ reason: 'lost', error });

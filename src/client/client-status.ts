@@ -2,6 +2,7 @@
  * A client's connection state as a tagged union (`status.state`), and a feed that hands every
  * change to async iterators (`for await (const s of client.status())`) with bounded buffers.
  */
+import type { ErrorCode } from '../errors.js';
 
 /** Why the client is not connected: the code and message of the error that caused it. */
 export interface StatusReason {
@@ -48,14 +49,17 @@ export function isTerminal(status: ClientStatus): boolean {
   return status.state === 'closed' || status.state === 'failed';
 }
 
+/** The code of an error that has none of its own (docs/errors.md). */
+const UNEXPECTED: ErrorCode = 'ERR_UNEXPECTED';
+
 /** The code and message of any error, for a status. */
 export function reasonOf(err: unknown): StatusReason {
   if (typeof err === 'object' && err !== null) {
     const code = (err as { code?: unknown }).code;
     const message = (err as { message?: unknown }).message;
-    return { code: typeof code === 'string' ? code : typeof code === 'number' ? String(code) : 'ERR_UNEXPECTED', message: typeof message === 'string' ? message : String(err) };
+    return { code: typeof code === 'string' ? code : typeof code === 'number' ? String(code) : UNEXPECTED, message: typeof message === 'string' ? message : String(err) };
   }
-  return { code: 'ERR_UNEXPECTED', message: String(err) };
+  return { code: UNEXPECTED, message: String(err) };
 }
 
 interface Subscriber {

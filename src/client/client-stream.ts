@@ -7,7 +7,7 @@
  * connection without sending a single byte (a server without binary mode closes such sockets).
  */
 import type { Socket } from 'node:net';
-import { ConnectionError } from '../errors.js';
+import { ConnectionError, createError } from '../errors.js';
 import { BinaryStream } from '../stream/binary/binary-stream.js';
 import type { MessageStream } from '../stream/message-stream.js';
 import { NdjsonStream } from '../stream/json/ndjson-stream.js';
@@ -49,13 +49,13 @@ export function binaryHandshakeFailure(stream: MessageStream, endpoint: string):
     'upgrade the server: sidewire servers speak binary protocol version 1',
   ];
   if (stream.peerPreface === 'waiting' && !stream.isOpen && stream.receivedBytes === 0) {
-    return new ConnectionError('ERR_HANDSHAKE', `the server at ${endpoint} closed the binary mode connection without answering: it does not seem to speak binary mode`, {
+    return createError('ERR_HANDSHAKE', `the server at ${endpoint} closed the binary mode connection without answering: it does not seem to speak binary mode`, {
       fixes,
       details: { endpoint, mode: 'binary', binary: 'unsupported' },
     });
   }
   if (stream.peerPreface !== 'invalid') return undefined;
-  return new ConnectionError('ERR_HANDSHAKE', `binary mode handshake with ${endpoint} failed: ${stream.prefaceProblem ?? 'bad preface'}`, {
+  return createError('ERR_HANDSHAKE', `binary mode handshake with ${endpoint} failed: ${stream.prefaceProblem ?? 'bad preface'}`, {
     fixes,
     details: { endpoint, mode: 'binary', binary: 'invalid' },
   });

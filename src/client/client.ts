@@ -14,7 +14,7 @@
  */
 import type { ShmCounters as SharedMemoryStatus } from '../stream/binary/shm-link.js';
 import { EventEmitter } from 'node:events';
-import { SidewireError } from '../errors.js';
+import { SidewireError, createError } from '../errors.js';
 import { observeCall } from '../observability/client-calls.js';
 import type { DurableReceipt } from './durable/client-spool.js';
 import { CallSender } from './call-sender.js';
@@ -214,7 +214,7 @@ export class Client<S extends ServiceShape = UntypedService> extends EventEmitte
   async subscribe<P extends TopicPattern<S>>(pattern: P, handler: (data: PatternPayload<S, P>, topic: string) => void): Promise<void> {
     const problem = topicProblem(pattern);
     if (problem !== undefined) {
-      throw new SidewireError('ERR_INVALID_ARGUMENT', `cannot subscribe to ${JSON.stringify(pattern)}: ${problem}`, {
+      throw createError('ERR_INVALID_ARGUMENT', `cannot subscribe to ${JSON.stringify(pattern)}: ${problem}`, {
         fixes: ['use a topic such as "build.done" or a pattern such as "build.*"'],
       });
     }
@@ -266,7 +266,7 @@ export class Client<S extends ServiceShape = UntypedService> extends EventEmitte
 
   private assertIdle(what: string): void {
     if (this.state !== 'idle') {
-      throw new SidewireError('ERR_INVALID_ARGUMENT', `${what}() called on a client that is ${this.state}`, {
+      throw createError('ERR_INVALID_ARGUMENT', `${what}() called on a client that is ${this.state}`, {
         fixes: ['create a new client with connect() or createClient() for each connection'],
       });
     }

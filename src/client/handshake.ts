@@ -3,7 +3,7 @@
  * Separate from `Client` so a reconnect loop can call it again.
  */
 import { formatEndpoint } from '../endpoint/parse.js';
-import { ConnectionError, isSidewireError, TimeoutError } from '../errors.js';
+import { isSidewireError, createError } from '../errors.js';
 import { connectTransport } from '../transport/connect.js';
 import { PROTOCOL_VERSION, VERSION } from '../version.js';
 import type { ClientOptions } from './client-options.js';
@@ -78,14 +78,14 @@ async function handshakeIn(mode: ClientWireMode, options: ClientOptions, handler
 
 function handshakeError(err: unknown, endpoint: string, timeoutMs: number, hadToken: boolean, discoveryPath: string): Error {
   if (isSidewireError(err, 'ERR_TIMEOUT')) {
-    return new TimeoutError('ERR_TIMEOUT', `no reply to $/hello from ${endpoint} within ${timeoutMs} ms`, {
+    return createError('ERR_TIMEOUT', `no reply to $/hello from ${endpoint} within ${timeoutMs} ms`, {
       cause: err,
       fixes: ['check that a sidewire server (not another program) listens there: `sidewire doctor`', 'or raise connectTimeoutMs'],
       details: { endpoint, timeoutMs },
     });
   }
   if (err instanceof ResponseError && err.code === ErrorCodes.Unauthorized) {
-    return new ConnectionError('ERR_HANDSHAKE', `the server at ${endpoint} refused the connection: ${err.message}`, {
+    return createError('ERR_HANDSHAKE', `the server at ${endpoint} refused the connection: ${err.message}`, {
       cause: err,
       fixes: hadToken
         ? [`the token is stale: the server restarted; re-read it from ${discoveryPath} (connect with the default endpoint does this)`]
@@ -95,14 +95,14 @@ function handshakeError(err: unknown, endpoint: string, timeoutMs: number, hadTo
   }
   if (err instanceof ResponseError) {
     const busy = err.code === ErrorCodes.Busy;
-    return new ConnectionError('ERR_HANDSHAKE', `the server at ${endpoint} rejected $/hello: ${err.message}`, {
+    return createError('ERR_HANDSHAKE', `the server at ${endpoint} rejected $/hello: ${err.message}`, {
       cause: err,
       fixes: busy ? ['retry later: the server is busy or shutting down'] : ['upgrade the client or the server so both speak protocol 1'],
       details: { endpoint, serverError: err.toJSON() },
     });
   }
   if (isSidewireError(err, 'ERR_CONNECTION_LOST')) {
-    return new ConnectionError('ERR_HANDSHAKE', `the server at ${endpoint} closed the connection during the handshake: ${err.message}`, {
+    return createError('ERR_HANDSHAKE', `the server at ${endpoint} closed the connection during the handshake: ${err.message}`, {
       cause: err,
       fixes: [
         'if the server said it is busy, retry later or raise its limits.maxConnections',

@@ -4,7 +4,7 @@
  * endpoints or reconnecting: `Client` creates one session per connection.
  */
 import type { ShmCounters } from '../stream/binary/shm-link.js';
-import { ConnectionError, SidewireError, TimeoutError } from '../errors.js';
+import { SidewireError, connectionLost, createError, encodeFailed, type TimeoutError } from '../errors.js';
 import { messageKind, notificationMessage, type NotificationMessage, type RequestMessage, type ResponseMessage } from '../protocol/message.js';
 import type { MessageStream, StreamCloseInfo, StreamFrameError } from '../stream/message-stream.js';
 import { ErrorCodes, ResponseError } from '../protocol/response-error.js';
@@ -158,7 +158,11 @@ export class RpcSession {
   /** Sends a notification (fire and forget). */
   notify(method: string, params: unknown): void {
     if (!this.stream.isOpen) throw this.closedError(method);
-    this.stream.sendCall(undefined, method, params);
+    try {
+      this.stream.sendCall(undefined, method, params);
+    } catch (err) {
+      throw sendError(method, err);
+    }
   }
 
   /** Rejects every pending call with ERR_CONNECTION_CLOSED and closes the connection. */
@@ -184,7 +188,7 @@ export class RpcSession {
 
   private closedError(method?: string): SidewireError {
     if (this.closedBy === 'local') {
-      return new ConnectionError('ERR_CONNECTION_CLOSED', method === undefined ? 'the client was closed' : `cannot call '${method}': the client was closed`, {
+      return createError('ERR_CONNECTION_CLOSED', method === undefined ? 'the client was closed' : `cannot call '${method}': the client was closed`, {
         fixes: ['connect again with connect()', 'do not use a client after close()'],
       });
     }
@@ -192,14 +196,11 @@ export class RpcSession {
   }
 
   private lostError(method?: string): SidewireError {
-    const said = this.lastPeerError === undefined ? '' : ` (the server said: ${this.lastPeerError.message})`;
-    const what = method === undefined ? 'the call' : `'${method}'`;
-    return new ConnectionError('ERR_CONNECTION_LOST', `connection to ${this.describeEndpoint} lost before ${what} completed${said}`, {
-      fixes: [
-        'check that the server is still running (`sidewire doctor`), then retry',
-        'if the server restarted, connect again (pending calls are not replayed)',
-      ],
-      details: { endpoint: this.describeEndpoint, ...(this.lastPeerError === undefined ? {} : { serverError: this.lastPeerError.toJSON() }) },
+    const peer = this.lastPeerError;
+    return connectionLost({
+      endpoint: this.describeEndpoint,
+      during: method === undefined ? 'the call' : `'${method}'`,
+      ...(peer === undefined ? {} : { why: `the server said: ${peer.message}`, details: { serverError: peer.toJSON() } }),
     });
   }
 
@@ -253,7 +254,7 @@ function abortReason(signal: AbortSignal): unknown {
 }
 
 function timeoutError(method: string, timeoutMs: number, endpoint: string): TimeoutError {
-  return new TimeoutError('ERR_TIMEOUT', `call '${method}' to ${endpoint} timed out after ${timeoutMs} ms (a $/cancel was sent)`, {
+  return createError('ERR_TIMEOUT', `call '${method}' to ${endpoint} timed out after ${timeoutMs} ms (a $/cancel was sent)`, {
     fixes: [
       `if '${method}' is slow by nature, raise the timeout for this call: call(method, params, { timeoutMs: ${timeoutMs * 4} }) (0 = no timeout)`,
       'check that the server is not stuck: `sidewire call $/ping`',
@@ -262,8 +263,8 @@ function timeoutError(method: string, timeoutMs: number, endpoint: string): Time
   });
 }
 
-/** Why a message could not be sent: sidewire's own errors as they are, encoding failures as TypeError. */
+/** Why a message could not be sent: sidewire's own errors as they are, encoding failures as ERR_ENCODE naming the call. */
 function sendError(method: string, err: unknown): Error {
-  if (err instanceof SidewireError) return err;
-  return new TypeError(`cannot send '${method}': ${err instanceof Error ? err.message : String(err)}`);
+  if (err instanceof SidewireError && err.code !== 'ERR_ENCODE') return err;
+  return encodeFailed(`the params of '${method}'`, err instanceof SidewireError && err.cause !== undefined ? err.cause : err);
 }

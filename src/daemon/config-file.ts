@@ -11,9 +11,8 @@
  * ERR_FILE_UNSAFE).
  */
 import * as fs from 'node:fs';
-import { SidewireError, systemCode } from '../errors.js';
+import { SidewireError, createError, systemCode, type DaemonError } from '../errors.js';
 import { unsafeFileError } from '../util/safe-file.js';
-import { DaemonError } from './daemon-error.js';
 import { jsonErrorOffset, lineAndColumn } from './json-error-offset.js';
 
 /** Reads `file` as a JSON object. Throws `ERR_CONFIG` when it is missing, unreadable, not JSON or not an object. */
@@ -23,14 +22,14 @@ export function readConfigFile(file: string): Record<string, unknown> {
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new DaemonError('ERR_CONFIG', `${file} ${whereAndWhat(text, err)}`, {
+    throw createError('ERR_CONFIG', `${file} ${whereAndWhat(text, err)}`, {
       fixes: [`fix the JSON syntax in ${file} (JSON allows no comments, trailing commas or single quotes)`],
       details: { file },
     });
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     const got = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
-    throw new DaemonError('ERR_CONFIG', `${file}: expected a JSON object at the top level, got ${got}`, {
+    throw createError('ERR_CONFIG', `${file}: expected a JSON object at the top level, got ${got}`, {
       fixes: [`make ${file} an object, e.g. {"port": 8080}`],
       details: { file },
     });
@@ -47,7 +46,7 @@ function openConfig(file: string): number {
   } catch (err) {
     const code = systemCode(err);
     if (code === 'ENOENT') {
-      throw new DaemonError('ERR_CONFIG', `config file ${file} does not exist`, {
+      throw createError('ERR_CONFIG', `config file ${file} does not exist`, {
         cause: err,
         fixes: [`create ${file} (an empty config is {})`, 'or start without a config file to use the defaults and environment variables only'],
         details: { file },
@@ -58,7 +57,7 @@ function openConfig(file: string): number {
 }
 
 function cannotRead(file: string, why: string, cause?: unknown): DaemonError {
-  return new DaemonError('ERR_CONFIG', `cannot read config file ${file}: ${why}`, {
+  return createError('ERR_CONFIG', `cannot read config file ${file}: ${why}`, {
     ...(cause === undefined ? {} : { cause }),
     fixes: [`check that ${file} is a readable regular file (ls -l ${file})`],
     details: { file },
@@ -80,7 +79,7 @@ function checkConfigStats(file: string, st: fs.Stats): void {
 }
 
 function tooLarge(file: string, size: number | undefined): DaemonError {
-  return new DaemonError('ERR_CONFIG', `config file ${file} is larger than ${MAX_CONFIG_BYTES} bytes${size === undefined ? '' : ` (${size})`}: is it the right file?`, {
+  return createError('ERR_CONFIG', `config file ${file} is larger than ${MAX_CONFIG_BYTES} bytes${size === undefined ? '' : ` (${size})`}: is it the right file?`, {
     fixes: [`point the config option at the daemon's JSON config (a few KiB), not ${file}`],
     details: { file, size, limit: MAX_CONFIG_BYTES },
   });

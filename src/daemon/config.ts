@@ -4,7 +4,7 @@
  * caller simply keeps its old config when this throws.
  */
 import type { StandardSchemaV1 } from '@standard-schema/spec';
-import { DaemonError } from './daemon-error.js';
+import { createError } from '../errors.js';
 import { envOverrides } from './config-env.js';
 import { readConfigFile } from './config-file.js';
 
@@ -62,7 +62,7 @@ export function mergeConfig(base: Plain, over: Plain): Plain {
 export async function loadConfig<T>(options: LoadConfigOptions<T>): Promise<LoadedConfig<T>> {
   const { file, defaults, envPrefix, schema } = options;
   if (!isPlainObject(defaults)) {
-    throw new DaemonError('ERR_CONFIG', 'config defaults must be a plain object', {
+    throw createError('ERR_CONFIG', 'config defaults must be a plain object', {
       fixes: ['pass defaults such as { port: 8080 } to loadConfig'],
     });
   }
@@ -85,7 +85,7 @@ export async function loadConfig<T>(options: LoadConfigOptions<T>): Promise<Load
       return { where: where(path[0]), path: formatPath(path), message: issue.message };
     });
     const text = issues.map((i) => `${i.where}: ${i.path}: ${i.message}`).join('; ');
-    throw new DaemonError('ERR_CONFIG', `invalid config: ${text}`, {
+    throw createError('ERR_CONFIG', `invalid config: ${text}`, {
       fixes: [
         `correct the value${issues.length > 1 ? 's' : ''} named above${file === undefined ? '' : ` in ${file}`} or in the environment variable shown`,
       ],

@@ -10,9 +10,8 @@
  * `daemon.stop` is deliberately not here: it is JSON-only and owner-only, so it belongs to the
  * server integration (which knows the caller's credentials and how to close the listener).
  */
-import { SidewireError } from '../errors.js';
+import { SidewireError, createError } from '../errors.js';
 import { ResponseError } from '../protocol/response-error.js';
-import { DaemonError } from './daemon-error.js';
 import type { DaemonState, DaemonStateMachine } from './state.js';
 
 /** JSON-RPC error code of a refused daemon command (the generic "server error" of JSON-RPC). */
@@ -118,10 +117,10 @@ function reloadCommand(host: DaemonHost): DaemonMethod {
   return async () => {
     const state = host.state.state;
     if (state !== 'running' && state !== 'paused') {
-      throw toDaemonResponseError(new DaemonError('ERR_DAEMON_STATE', `cannot reload while ${state}`, { fixes: ['wait until the daemon is running'] }));
+      throw toDaemonResponseError(createError('ERR_DAEMON_STATE', `cannot reload while ${state}`, { fixes: ['wait until the daemon is running'] }));
     }
     if (inProgress) {
-      throw toDaemonResponseError(new DaemonError('ERR_DAEMON_STATE', 'reload already in progress', { fixes: ['wait for the current reload to finish'] }));
+      throw toDaemonResponseError(createError('ERR_DAEMON_STATE', 'reload already in progress', { fixes: ['wait for the current reload to finish'] }));
     }
     inProgress = true;
     try {

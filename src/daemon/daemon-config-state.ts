@@ -7,9 +7,9 @@
 import type { Endpoint } from '../endpoint/endpoint.js';
 import { formatEndpoint } from '../endpoint/parse.js';
 import { envVarFor } from '../endpoint/resolve.js';
+import { createError } from '../errors.js';
 import type { ServiceShape } from '../protocol/service.js';
 import { loadConfig, type LoadedConfig } from './config.js';
-import { DaemonError } from './daemon-error.js';
 import { configEndpoint, envPrefixFor, type DaemonOptions } from './daemon-options.js';
 
 /** Outcome of a reload, as the `reload` event reports it. */
@@ -45,7 +45,7 @@ export class DaemonConfigState<C> {
 
   /** The current (validated) config. Throws before `start()`. */
   get config(): C {
-    if (this.loaded === undefined) throw new DaemonError('ERR_DAEMON_STATE', 'the config is loaded by start()', { fixes: ['await daemon.start() first'] });
+    if (this.loaded === undefined) throw createError('ERR_DAEMON_STATE', 'the config is loaded by start()', { fixes: ['await daemon.start() first'] });
     return this.loaded.config;
   }
 
@@ -62,7 +62,7 @@ export class DaemonConfigState<C> {
   /** The reload of `Daemon.reload()`, once its state allows one; reports the outcome, and throws on failure. */
   async reload(source: 'command' | 'SIGHUP'): Promise<void> {
     const { server, options } = this.daemon;
-    if (this.reloading) throw new DaemonError('ERR_DAEMON_STATE', 'reload already in progress', { fixes: ['wait for the current reload to finish'] });
+    if (this.reloading) throw createError('ERR_DAEMON_STATE', 'reload already in progress', { fixes: ['wait for the current reload to finish'] });
     this.reloading = true;
     try {
       const previous = this.config;

@@ -21,6 +21,7 @@ import { EventEmitter } from 'node:events';
 import * as path from 'node:path';
 import { parseEndpoint } from '../endpoint/parse.js';
 import { currentUser, runtimeDirFor } from '../endpoint/runtime-dir.js';
+import { createError } from '../errors.js';
 import type { RequestContext } from '../server/dispatch.js';
 import { ErrorCodes, ResponseError } from '../protocol/response-error.js';
 import { Server } from '../server/server.js';
@@ -28,7 +29,6 @@ import type { ServiceShape, UntypedService } from '../protocol/service.js';
 import { VERSION } from '../version.js';
 import { DaemonConfigState, type DaemonReloadOutcome } from './daemon-config-state.js';
 import { createDaemonCommands, DAEMON_ERROR_CODE, type DaemonHost } from './daemon-commands.js';
-import { DaemonError } from './daemon-error.js';
 import type { DaemonOptions, DaemonStopInfo } from './daemon-options.js';
 import { ownerRefusal } from './daemon-owner.js';
 import { installDaemonSignals } from './daemon-signals.js';
@@ -117,7 +117,7 @@ export class Daemon<S extends ServiceShape = UntypedService, C = Record<string, 
    */
   async start(): Promise<this> {
     if (this.state !== 'starting' || this.started) {
-      throw new DaemonError('ERR_DAEMON_STATE', `cannot start while ${this.state}`, { fixes: ['create a new daemon'] });
+      throw createError('ERR_DAEMON_STATE', `cannot start while ${this.state}`, { fixes: ['create a new daemon'] });
     }
     this.started = true;
     this.startedAt = this.now();
@@ -157,7 +157,7 @@ export class Daemon<S extends ServiceShape = UntypedService, C = Record<string, 
    */
   async reload(source: 'command' | 'SIGHUP' = 'command'): Promise<void> {
     if (this.state !== 'running' && this.state !== 'paused') {
-      throw new DaemonError('ERR_DAEMON_STATE', `cannot reload while ${this.state}`, { fixes: ['wait until the daemon is running'] });
+      throw createError('ERR_DAEMON_STATE', `cannot reload while ${this.state}`, { fixes: ['wait until the daemon is running'] });
     }
     await this.configState.reload(source);
   }

@@ -12,63 +12,24 @@
  * The pid file may be given a path in a shared directory (docs/security.md "Files"): it is read
  * through O_NOFOLLOW and checked on the opened descriptor. A pid file that is a symbolic link,
  * not a regular file, owned by another user or writable by group/other is refused with
- * ERR_FILE_UNSAFE naming it, never followed, trusted or replaced. The temp file is created
- * exclusively (O_EXCL never follows a link), its mode set on the descriptor, and what is linked
- * or renamed into place is checked to be that very file.
+ * ERR_FILE_UNSAFE naming it, never followed, trusted or replaced. It is written by
+ * src/util/atomic-file.ts: the temp file is created exclusively (O_EXCL never follows a link), its
+ * mode set on the descriptor, and what is linked or renamed into place is checked to be that very
+ * file.
  */
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import { EndpointError, isSidewireError, systemCode } from '../errors.js';
-import { isProcessAlive, procStartTime } from '../util/process-identity.js';
-import { CREATE_NEW_FLAGS, openSafeSync, readSafeSync, unsafeFileError } from '../util/safe-file.js';
+import { EndpointError, isSidewireError, systemCode, createError } from '../errors.js';
+import { isWriterAlive } from '../util/process-identity.js';
+import { readSafeSync } from '../util/safe-file.js';
+import { writeFileAtomicSync } from '../util/atomic-file.js';
 
 /** What a pid file holds. */
 export interface PidFileContent {
   readonly pid: number;
 }
 
-/** Start-time rounding (clock ticks, btime in whole seconds) allowed when comparing with the mtime. */
-const START_TOLERANCE_MS = 1500;
-
 function isValidPid(pid: number): boolean {
   return Number.isSafeInteger(pid) && pid > 0;
-}
-
-function tempPathFor(path: string): string {
-  return `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-}
-
-/** A complete temp file next to the pid file, and its identity. */
-interface TempFile {
-  readonly path: string;
-  readonly dev: number;
-  readonly ino: number;
-}
-
-function writeTemp(path: string, pid: number): TempFile {
-  const tmp = tempPathFor(path);
-  const fd = openSafeSync(tmp, CREATE_NEW_FLAGS, 0o600);
-  try {
-    fs.fchmodSync(fd, 0o600); // the umask can only narrow, but be explicit (on the descriptor, never by path)
-    fs.writeFileSync(fd, `${pid}\n`);
-    const st = fs.fstatSync(fd);
-    return { path: tmp, dev: st.dev, ino: st.ino };
-  } catch (err) {
-    fs.rmSync(tmp, { force: true });
-    throw err;
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-/** Checks that `path` is now the temp file we wrote (another user may swap names in a shared dir). */
-function checkPlaced(path: string, tmp: TempFile): void {
-  const st = fs.lstatSync(path);
-  if (st.dev !== tmp.dev || st.ino !== tmp.ino) {
-    throw unsafeFileError(path, 'it was replaced while it was being written (another user can change that directory)', `use a pid file in a directory only you can write (the runtime dir is one)`, {
-      reason: 'type',
-    });
-  }
 }
 
 /**
@@ -77,14 +38,7 @@ function checkPlaced(path: string, tmp: TempFile): void {
  * @throws SidewireError ERR_FILE_UNSAFE when what ends up at `path` is not the file written
  */
 export function writePidFile(path: string, pid: number = process.pid): void {
-  const tmp = writeTemp(path, pid);
-  try {
-    fs.renameSync(tmp.path, path);
-  } catch (err) {
-    fs.rmSync(tmp.path, { force: true });
-    throw err;
-  }
-  checkPlaced(path, tmp);
+  writeFileAtomicSync(path, `${pid}\n`, { mode: 0o600, fsync: false, replace: 'rename' });
 }
 
 /**
@@ -116,10 +70,7 @@ function writtenAt(path: string): number | undefined {
  * pids are never alive (kill(0) would mean "my process group").
  */
 export function isPidAlive(pid: number, writtenAt?: number): boolean {
-  if (!isValidPid(pid) || !isProcessAlive(pid)) return false;
-  if (writtenAt === undefined || pid === process.pid) return true;
-  const started = procStartTime(pid);
-  return started === undefined || started <= writtenAt + START_TOLERANCE_MS;
+  return isValidPid(pid) && isWriterAlive(pid, writtenAt);
 }
 
 /**
@@ -164,39 +115,21 @@ export function acquirePidFile(path: string, pid: number = process.pid): void {
 /**
  * Creates `path` holding `pid` unless something is there (then returns false). A hard link of a
  * complete temp file makes creation both exclusive and atomic; where hard links are not
- * supported, an exclusive `wx` write is used instead.
+ * supported, the file is created exclusively (O_EXCL) and written in place (src/util/atomic-file.ts).
  */
 function createExclusive(path: string, pid: number): boolean {
-  const tmp = writeTemp(path, pid);
   try {
-    fs.linkSync(tmp.path, path); // never follows a link at `path`: EEXIST
-    checkPlaced(path, tmp);
+    writeFileAtomicSync(path, `${pid}\n`, { mode: 0o600, fsync: false, replace: 'link-exclusive' });
     return true;
   } catch (err) {
-    const code = systemCode(err);
-    if (code === 'EEXIST') return false;
-    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS' && code !== 'EXDEV') throw err;
-  } finally {
-    fs.rmSync(tmp.path, { force: true });
-  }
-  let fd: number;
-  try {
-    fd = openSafeSync(path, CREATE_NEW_FLAGS, 0o600);
-  } catch (err) {
-    if (systemCode(err) === 'EEXIST') return false;
+    if (systemCode(err) === 'EEXIST') return false; // never follows a link at `path`
     throw err;
   }
-  try {
-    fs.writeFileSync(fd, `${pid}\n`);
-  } finally {
-    fs.closeSync(fd);
-  }
-  return true;
 }
 
 function inUse(path: string, pid: number | undefined): EndpointError {
   const who = pid === undefined ? 'another process' : `process ${pid}`;
-  return new EndpointError('ERR_ENDPOINT_IN_USE', `pid file ${path} is held by ${who}, which is still running: another instance of this daemon is up`, {
+  return createError('ERR_ENDPOINT_IN_USE', `pid file ${path} is held by ${who}, which is still running: another instance of this daemon is up`, {
     fixes: [
       pid === undefined ? 'stop the other instance first' : `stop the other instance first (kill ${pid})`,
       'or give this instance its own endpoint (its pid file follows an explicit endpoint), another service name, or its own pid file (sidewire serve --pid-file PATH; pidFile option)',

@@ -3,7 +3,7 @@
  * Every change is checked against the allowed transitions and announced as a `'state'` event.
  */
 import { EventEmitter } from 'node:events';
-import { DaemonError } from './daemon-error.js';
+import { createError, type DaemonError } from '../errors.js';
 
 export type DaemonState = 'starting' | 'running' | 'paused' | 'stopping' | 'stopped';
 
@@ -65,7 +65,7 @@ export class DaemonStateMachine extends EventEmitter<DaemonStateMachineEvents> {
   transition(to: DaemonState): void {
     const from = this.current;
     if (!canTransition(from, to)) {
-      throw new DaemonError('ERR_DAEMON_STATE', `cannot go from ${from} to ${to}`, {
+      throw createError('ERR_DAEMON_STATE', `cannot go from ${from} to ${to}`, {
         fixes: [`allowed from ${from}: ${ALLOWED[from].join(', ') || 'nothing (final state)'}`],
         details: { from, to },
       });
@@ -90,5 +90,5 @@ export class DaemonStateMachine extends EventEmitter<DaemonStateMachineEvents> {
 }
 
 function stateError(message: string, state: DaemonState, fix: string): DaemonError {
-  return new DaemonError('ERR_DAEMON_STATE', message, { fixes: [fix], details: { state } });
+  return createError('ERR_DAEMON_STATE', message, { fixes: [fix], details: { state } });
 }

@@ -8,7 +8,7 @@
  */
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { EndpointError } from '../errors.js';
+import { EndpointError, createError } from '../errors.js';
 import type { Endpoint } from './endpoint.js';
 import { ACCEPTED_FORMS, EXAMPLE_PORT, inputSubject, useInput } from './fixes.js';
 
@@ -128,7 +128,7 @@ function formatError(input: string, options: ParseEndpointOptions, problem: Issu
   const all = [...fixes, ...(problem.fixes ?? [])];
   if (all.length === 0) all.push(`use one of the accepted forms: ${ACCEPTED_FORMS.join('; ')}`);
   if (origin !== undefined) all.push(`or unset ${origin} to use the platform default`);
-  return new EndpointError('ERR_ENDPOINT_FORMAT', `${inputSubject(input, origin)} is not valid: ${problem.why}`, {
+  return createError('ERR_ENDPOINT_FORMAT', `${inputSubject(input, origin)} is not valid: ${problem.why}`, {
     fixes: all,
     details: { value: input, reason: problem.reason, ...(origin === undefined ? {} : { origin }) },
   });
@@ -149,7 +149,7 @@ function relativePathError(input: string, rel: string, options: ParseEndpointOpt
     ? `use an absolute path such as unix://${example}`
     : `set ${options.source} to an absolute path such as unix://${example}, or unset it`;
   const problem = { reason: 'relative-path', why: `the socket path must be absolute, and '${rel}' is relative` };
-  return new EndpointError('ERR_ENDPOINT_FORMAT', `${inputSubject(input, options.source)} is not valid: ${problem.why}`, {
+  return createError('ERR_ENDPOINT_FORMAT', `${inputSubject(input, options.source)} is not valid: ${problem.why}`, {
     fixes: [fix],
     details: { value: input, reason: problem.reason, ...(options.source === undefined ? {} : { origin: options.source }) },
   });

@@ -5,7 +5,7 @@
  * value that works on this platform.
  */
 import * as path from 'node:path';
-import { EndpointError, isSidewireError } from '../errors.js';
+import { EndpointError, isSidewireError, createError } from '../errors.js';
 import { currentPlatform, type PlatformInfo } from '../platform/detect.js';
 import type { Endpoint } from './endpoint.js';
 import { EXAMPLE_PORT, dropOverride, fixList, resolvedSubject, useInstead, type FixContext } from './fixes.js';
@@ -95,7 +95,7 @@ export function envVarFor(app: string): string {
 }
 
 function invalidArgument(what: string, value: unknown, why: string, fix: string): EndpointError {
-  return new EndpointError('ERR_INVALID_ARGUMENT', `invalid ${what} ${JSON.stringify(value) ?? String(value)}: ${why}`, {
+  return createError('ERR_INVALID_ARGUMENT', `invalid ${what} ${JSON.stringify(value) ?? String(value)}: ${why}`, {
     fixes: [fix],
     details: { argument: what, value },
   });
@@ -162,7 +162,7 @@ function details(endpoint: Endpoint, ctx: ValidateContext, extra: Record<string,
 
 function platformError(endpoint: Endpoint, ctx: ValidateContext, why: string): EndpointError {
   const value = formatEndpoint(endpoint);
-  return new EndpointError('ERR_ENDPOINT_PLATFORM', `${resolvedSubject(ctx, value)} cannot be used on ${ctx.platform.label}: ${why}`, {
+  return createError('ERR_ENDPOINT_PLATFORM', `${resolvedSubject(ctx, value)} cannot be used on ${ctx.platform.label}: ${why}`, {
     fixes: fixList(useInstead(ctx, workingValues(ctx)), dropOverride(ctx, workingDefault(ctx))),
     details: details(endpoint, ctx),
   });
@@ -177,7 +177,7 @@ function pathTooLong(endpoint: Endpoint & { kind: 'unix' }, ctx: ValidateContext
   if (shorter.length === 0) shorter.push(`tcp://127.0.0.1:${EXAMPLE_PORT}`);
   const value = formatEndpoint(endpoint);
   const message = `${resolvedSubject(ctx, value)} is too long: the socket path is ${length} bytes, but ${ctx.platform.label} allows at most ${limit}`;
-  return new EndpointError('ERR_ENDPOINT_PATH_TOO_LONG', message, {
+  return createError('ERR_ENDPOINT_PATH_TOO_LONG', message, {
     fixes: fixList(
       useInstead(ctx, shorter),
       ctx.source === 'default' ? 'or set XDG_RUNTIME_DIR (or TMPDIR) to a shorter directory that you own' : undefined,
@@ -196,7 +196,7 @@ function checkTcp(endpoint: Endpoint & { kind: 'tcp' }, ctx: ValidateContext): s
   }
   const loopback = `tcp://127.0.0.1:${endpoint.port}`;
   const message = `${resolvedSubject(ctx, value)} is not a loopback address, so other machines could reach it; remote access is off by default`;
-  throw new EndpointError('ERR_ENDPOINT_REMOTE', message, {
+  throw createError('ERR_ENDPOINT_REMOTE', message, {
     fixes: fixList(
       useInstead(ctx, [loopback]),
       'or, if other machines really should connect, opt in to remote access (allowRemote: true); clients still need the token',

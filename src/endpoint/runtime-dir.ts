@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { EndpointError, systemCode } from '../errors.js';
+import { EndpointError, systemCode, createError } from '../errors.js';
 
 /** Who we are and where temp files go. Injectable so tests can pretend to be another user. */
 export interface UserInputs {
@@ -76,7 +76,7 @@ function unsafe(dir: string, why: string, fix: string, details: Record<string, u
   return {
     state: 'unsafe',
     dir,
-    error: new EndpointError('ERR_RUNTIME_DIR_UNSAFE', `runtime dir ${dir} is unsafe: ${why}`, {
+    error: createError('ERR_RUNTIME_DIR_UNSAFE', `runtime dir ${dir} is unsafe: ${why}`, {
       fixes: [
         fix,
         'or set XDG_RUNTIME_DIR to a directory you own with mode 0700',
@@ -132,7 +132,7 @@ export function ensureRuntimeDir(dir: string, uid: number | null, fsImpl: Runtim
     } catch (err) {
       const code = systemCode(err);
       if (code !== 'EEXIST') {
-        throw new EndpointError('ERR_RUNTIME_DIR_CREATE', `cannot create runtime dir ${dir}: ${code ?? String(err)}`, {
+        throw createError('ERR_RUNTIME_DIR_CREATE', `cannot create runtime dir ${dir}: ${code ?? String(err)}`, {
           cause: err,
           fixes: [
             code === 'ENOENT' ? `create the parent directory ${path.dirname(dir)} first` : `make ${path.dirname(dir)} writable by you`,
@@ -147,7 +147,7 @@ export function ensureRuntimeDir(dir: string, uid: number | null, fsImpl: Runtim
   }
   if (status.state === 'unsafe') throw status.error;
   if (status.state === 'missing') {
-    throw new EndpointError('ERR_RUNTIME_DIR_CREATE', `runtime dir ${dir} vanished while it was being created`, {
+    throw createError('ERR_RUNTIME_DIR_CREATE', `runtime dir ${dir} vanished while it was being created`, {
       fixes: ['retry; if it keeps happening, something else is removing the directory'],
       details: { dir },
     });

@@ -21,7 +21,7 @@
  * before its buffer is allocated, and gives it back once delivered; a refusal stops the decoder
  * like an oversized header, reported as `over-budget`.
  */
-import { SidewireError } from '../errors.js';
+import { createError } from '../errors.js';
 import { controlBodyBytes, INDIRECT_MARK } from './control-frames.js';
 import { frameError, type FrameError } from './frame-error.js';
 import { MAX_FRAME_LENGTH, resolveByteLimit } from './limits.js';
@@ -261,7 +261,7 @@ export function parsePreface(chunk: Buffer): PrefaceResult {
 
 function checkLength(length: number): void {
   if (Number.isInteger(length) && length >= 0 && length <= MAX_FRAME_LENGTH) return;
-  throw new SidewireError('ERR_INVALID_ARGUMENT', `a binary frame payload must be 0 to ${MAX_FRAME_LENGTH} bytes, got ${String(length)}`, {
+  throw createError('ERR_INVALID_ARGUMENT', `a binary frame payload must be 0 to ${MAX_FRAME_LENGTH} bytes, got ${String(length)}`, {
     fixes: ['Split the data into several messages (or stream it), each under the connection\'s maxFrameBytes limit.'],
     details: { length },
   });

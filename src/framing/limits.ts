@@ -1,7 +1,7 @@
 /**
  * Size limits shared by the decoders (docs/protocol.md §4: max message size, default 16 MiB).
  */
-import { SidewireError } from '../errors.js';
+import { createError } from '../errors.js';
 
 /** Default limit of one message (JSON line or binary frame): 16 MiB. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
@@ -16,7 +16,7 @@ export const MAX_FRAME_LENGTH = 0xffff_ffff;
 export function resolveByteLimit(option: string, value: number | undefined): number {
   if (value === undefined) return DEFAULT_MAX_MESSAGE_BYTES;
   if (Number.isInteger(value) && value >= 1 && value <= MAX_FRAME_LENGTH) return value;
-  throw new SidewireError('ERR_INVALID_ARGUMENT', `${option} must be an integer from 1 to ${MAX_FRAME_LENGTH}, got ${String(value)}`, {
+  throw createError('ERR_INVALID_ARGUMENT', `${option} must be an integer from 1 to ${MAX_FRAME_LENGTH}, got ${String(value)}`, {
     fixes: [`Pass a byte count such as ${option}: ${DEFAULT_MAX_MESSAGE_BYTES} (16 MiB, the default), or leave it unset.`],
     details: { option, value: String(value) },
   });

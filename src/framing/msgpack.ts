@@ -25,6 +25,7 @@
  * `MAX_DECODE_DEPTH` (100) levels deep: a frame breaking either rule is a parse error.
  */
 import { Decoder } from '@msgpack/msgpack';
+import { SidewireError, encodeFailed } from '../errors.js';
 import { frameError, type FrameError } from './frame-error.js';
 import { checkBounds } from './msgpack-bounds.js';
 import { NEEDS_LIBRARY, tryDecode } from './msgpack-decoder.js';
@@ -46,8 +47,8 @@ export type MsgpackDecodeResult = { readonly ok: true; readonly value: unknown }
 
 /**
  * Encodes one value as MessagePack into a Buffer of its own, which may be kept or written later.
- * Throws `TypeError` for values MessagePack cannot carry: symbols, functions, BigInts outside the
- * 64-bit range, cyclic or too deeply nested structures.
+ * Throws a SidewireError `ERR_ENCODE` (docs/errors.md) for values MessagePack cannot carry:
+ * symbols, functions, BigInts outside the 64-bit range, cyclic or too deeply nested structures.
  */
 export function encodeMsgpack(value: unknown): Buffer {
   if (busy) return encodeWith(new MsgpackEncoder(), Buffer.allocUnsafe(SCRATCH_BYTES), value);
@@ -71,12 +72,13 @@ function encodeWith(enc: MsgpackEncoder, buf: Buffer, value: unknown): Buffer {
   return Buffer.from(enc.buf.subarray(0, enc.pos));
 }
 
-/** The TypeError thrown for a value that cannot be encoded, wrapping the encoder's error. */
-export function encodeError(err: unknown): TypeError {
+/** The `ERR_ENCODE` error for a value that cannot be encoded, wrapping the encoder's error. */
+export function encodeError(err: unknown): SidewireError {
+  if (err instanceof SidewireError && err.code === 'ERR_ENCODE') return err;
   const why = err instanceof Error && /call stack|too deep/i.test(err.message)
-    ? 'the value is cyclic or nested too deeply'
-    : err instanceof Error ? err.message : String(err);
-  return new TypeError(`cannot encode value as MessagePack: ${why}`, { cause: err });
+    ? new RangeError('the value is cyclic or nested too deeply', { cause: err })
+    : err;
+  return encodeFailed('the message as MessagePack', why);
 }
 
 /**

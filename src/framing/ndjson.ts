@@ -25,6 +25,7 @@
  * dropped like an oversized one and reported as `over-budget`.
  */
 import { isAscii, isUtf8 } from 'node:buffer';
+import { encodeFailed } from '../errors.js';
 import { frameError, type FrameError } from './frame-error.js';
 import { resolveByteLimit } from './limits.js';
 import type { ReceiveBudget } from './receive-budget.js';
@@ -320,13 +321,18 @@ function isBlank(buf: Buffer, start: number, end: number): boolean {
 /**
  * `JSON.stringify(value) + '\n'`: one NDJSON line. The output never contains a raw `\n` before
  * the terminator (JSON escapes it inside strings) and is well-formed Unicode (lone surrogates are
- * escaped). Throws `TypeError` for values JSON cannot represent at the top level (`undefined`, a
- * function, a symbol), for `BigInt`s and for cyclic structures.
+ * escaped). Throws a SidewireError `ERR_ENCODE` (docs/errors.md) for values JSON cannot represent
+ * at the top level (`undefined`, a function, a symbol), for `BigInt`s and for cyclic structures.
  */
 export function encodeNdjson(value: unknown): string {
-  const json = JSON.stringify(value);
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch (err) {
+    throw encodeFailed('the message as JSON', err); // a BigInt, a cycle, a throwing toJSON
+  }
   if (json === undefined) {
-    throw new TypeError(`cannot encode ${typeof value} as a JSON message: only JSON values (object, array, string, number, boolean, null) can be sent`);
+    throw encodeFailed('the message as JSON', `a ${typeof value} is not a JSON value (object, array, string, number, boolean, null)`);
   }
   return json + '\n';
 }

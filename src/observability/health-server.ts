@@ -6,7 +6,7 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { EndpointError, SidewireError, systemCode } from '../errors.js';
+import { EndpointError, SidewireError, systemCode, createError } from '../errors.js';
 import { listenServer } from '../transport/bind.js';
 import { bindSocketFile, removeIfSame, type FileIdentity } from '../transport/socket-file.js';
 import { createHealthHandler, type HealthSnapshot, type MetricsBody } from './health-handler.js';
@@ -75,26 +75,26 @@ export interface HealthServer {
 
 function checkOptions(options: HealthServerOptions): void {
   if (typeof options.health !== 'function') {
-    throw new SidewireError('ERR_INVALID_ARGUMENT', 'startHealthServer needs a `health` function that returns the health snapshot', {
+    throw createError('ERR_INVALID_ARGUMENT', 'startHealthServer needs a `health` function that returns the health snapshot', {
       fixes: ["pass health: () => ({ state: 'running', uptimeSecs, connections, version })"],
     });
   }
   const port = options.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new SidewireError('ERR_INVALID_ARGUMENT', `health server port must be an integer from 0 to 65535, got ${String(port)}`, {
+    throw createError('ERR_INVALID_ARGUMENT', `health server port must be an integer from 0 to 65535, got ${String(port)}`, {
       fixes: ['pass port: 0 to pick a free port', 'or a fixed port such as 9464'],
       details: { option: 'port', value: port },
     });
   }
   if (options.path !== undefined && !path.isAbsolute(options.path)) {
-    throw new SidewireError('ERR_INVALID_ARGUMENT', `health server socket path must be absolute, got ${JSON.stringify(options.path)}`, {
+    throw createError('ERR_INVALID_ARGUMENT', `health server socket path must be absolute, got ${JSON.stringify(options.path)}`, {
       fixes: ['pass an absolute path inside the runtime dir, e.g. <runtime dir>/<name>.health.sock'],
       details: { option: 'path', value: options.path },
     });
   }
   const host = options.host ?? '127.0.0.1';
   if (options.path === undefined && !options.allowRemote && !isLoopbackHost(host)) {
-    throw new EndpointError('ERR_ENDPOINT_REMOTE', `the health server would listen on ${host}, which is not a loopback address, so other machines could reach it`, {
+    throw createError('ERR_ENDPOINT_REMOTE', `the health server would listen on ${host}, which is not a loopback address, so other machines could reach it`, {
       fixes: ["use host: '127.0.0.1' (the default) and scrape it locally", 'or listen on a unix socket with `path`', "or pass allowRemote: true (and allowedHosts: ['<your host name>']) if remote scrapes are intended"],
       details: { host },
     });
@@ -104,7 +104,7 @@ function checkOptions(options: HealthServerOptions): void {
 function listenError(err: unknown, where: string, isUnix: boolean): EndpointError {
   const code = systemCode(err);
   if (code === 'EADDRINUSE') {
-    return new EndpointError('ERR_ENDPOINT_IN_USE', `cannot start the health server on ${where}: it is already in use`, {
+    return createError('ERR_ENDPOINT_IN_USE', `cannot start the health server on ${where}: it is already in use`, {
       cause: err,
       fixes: isUnix
         ? [`if no server is running, remove the stale socket file: rm ${where}`, 'or choose another path']
@@ -113,13 +113,13 @@ function listenError(err: unknown, where: string, isUnix: boolean): EndpointErro
     });
   }
   if (code === 'EACCES' || code === 'EPERM') {
-    return new EndpointError('ERR_ENDPOINT_PERMISSION', `cannot start the health server on ${where}: permission denied`, {
+    return createError('ERR_ENDPOINT_PERMISSION', `cannot start the health server on ${where}: permission denied`, {
       cause: err,
       fixes: isUnix ? [`make ${path.dirname(where)} writable by you`, 'or use a path in the runtime dir'] : ['use a port above 1023, or port 0'],
       details: { where, errno: code },
     });
   }
-  return new EndpointError('ERR_ENDPOINT_LISTEN', `cannot start the health server on ${where}: ${code ?? String(err)}`, {
+  return createError('ERR_ENDPOINT_LISTEN', `cannot start the health server on ${where}: ${code ?? String(err)}`, {
     cause: err,
     fixes: isUnix ? ['check that the directory exists and the path is short enough (107 bytes on Linux)'] : ["use host: '127.0.0.1' and port: 0"],
     details: { where, errno: code },

@@ -2,7 +2,7 @@
  * Options and checks shared by `ServerMetrics` and `ClientMetrics`.
  */
 import type { Registry } from 'prom-client';
-import { SidewireError } from '../errors.js';
+import { createError } from '../errors.js';
 
 /** Options every sidewire metrics set accepts. */
 export interface MetricsOptions {
@@ -26,7 +26,7 @@ const PREFIX_RE = /^(?:[a-zA-Z_:][a-zA-Z0-9_:]*)?$/;
 export function metricPrefix(options: MetricsOptions): string {
   const prefix = options.prefix ?? 'sidewire_';
   if (typeof prefix !== 'string' || !PREFIX_RE.test(prefix)) {
-    throw new SidewireError('ERR_INVALID_ARGUMENT', `invalid metrics prefix ${JSON.stringify(prefix)}: Prometheus names allow only letters, digits, '_' and ':' and must not start with a digit`, {
+    throw createError('ERR_INVALID_ARGUMENT', `invalid metrics prefix ${JSON.stringify(prefix)}: Prometheus names allow only letters, digits, '_' and ':' and must not start with a digit`, {
       fixes: ["use a prefix such as 'myapp_' or 'sidewire_'", "or leave the option out to get the default 'sidewire_'"],
       details: { option: 'prefix', value: prefix },
     });
@@ -45,7 +45,7 @@ export function registerInto<T>(prefix: string, create: () => T): T {
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     if (!message.includes('already been registered')) throw err;
-    throw new SidewireError('ERR_INVALID_ARGUMENT', `cannot register sidewire metrics with prefix '${prefix}': ${message}`, {
+    throw createError('ERR_INVALID_ARGUMENT', `cannot register sidewire metrics with prefix '${prefix}': ${message}`, {
       cause: err,
       fixes: [
         'create one metrics object per registry and prefix, and reuse it',
@@ -64,7 +64,7 @@ export function checkBuckets(buckets: readonly number[]): readonly number[] {
     buckets.length > 0 &&
     buckets.every((b, i) => typeof b === 'number' && Number.isFinite(b) && (i === 0 || b > buckets[i - 1]!));
   if (!ok) {
-    throw new SidewireError('ERR_INVALID_ARGUMENT', `invalid durationBuckets ${JSON.stringify(buckets)}: need a non-empty list of finite numbers in strictly increasing order`, {
+    throw createError('ERR_INVALID_ARGUMENT', `invalid durationBuckets ${JSON.stringify(buckets)}: need a non-empty list of finite numbers in strictly increasing order`, {
       fixes: ['pass bounds in seconds, smallest first, e.g. [0.001, 0.01, 0.1, 1, 10]', 'or leave the option out to get the default 10 µs … 10 s buckets'],
       details: { option: 'durationBuckets' },
     });
@@ -75,7 +75,7 @@ export function checkBuckets(buckets: readonly number[]): readonly number[] {
 /** Checks a "max distinct label values" option. @throws SidewireError ERR_INVALID_ARGUMENT */
 export function checkLimit(option: string, value: number): number {
   if (!Number.isInteger(value) || value < 1) {
-    throw new SidewireError('ERR_INVALID_ARGUMENT', `${option} must be a positive integer, got ${String(value)}`, {
+    throw createError('ERR_INVALID_ARGUMENT', `${option} must be a positive integer, got ${String(value)}`, {
       fixes: [`pass an integer of at least 1 for ${option}, e.g. 200`],
       details: { option, value },
     });

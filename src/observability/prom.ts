@@ -8,7 +8,7 @@
  */
 import { createRequire } from 'node:module';
 import type * as PromClient from 'prom-client';
-import { SidewireError } from '../errors.js';
+import { createError } from '../errors.js';
 
 let loaded: typeof PromClient | undefined;
 
@@ -19,7 +19,7 @@ export function promClient(): typeof PromClient {
     loaded = createRequire(import.meta.url)('prom-client') as typeof PromClient;
   } catch (err) {
     if (!isMissing(err)) throw err;
-    throw new SidewireError('ERR_DEPENDENCY_MISSING', 'metrics need prom-client, an optional peer dependency of sidewire that is not installed', {
+    throw createError('ERR_DEPENDENCY_MISSING', 'metrics need prom-client, an optional peer dependency of sidewire that is not installed', {
       fixes: ['install it in your application: npm install prom-client', 'or leave metrics off (the default)'],
       details: { dependency: 'prom-client' },
       cause: err,

@@ -7,7 +7,7 @@
  * counts as missing, and a Linux machine whose files say nothing is plain Linux.
  */
 import * as fs from 'node:fs';
-import { SidewireError } from '../errors.js';
+import { createError } from '../errors.js';
 import { detectContainer, detectMsys, detectWsl } from './probes.js';
 import { PRESET_FIXTURES, PRESET_NAMES, fixtureInputs } from './presets.js';
 
@@ -198,7 +198,7 @@ export function currentPlatform(): PlatformInfo {
 /** A canned platform (for `sidewire doctor --platform X` and tests). */
 export function platformPreset(name: PlatformPreset): PlatformInfo {
   if (!Object.hasOwn(PRESET_FIXTURES, name)) {
-    throw new SidewireError('ERR_INVALID_ARGUMENT', `unknown platform preset '${String(name)}'`, {
+    throw createError('ERR_INVALID_ARGUMENT', `unknown platform preset '${String(name)}'`, {
       fixes: [`use one of: ${PLATFORM_PRESETS.join(', ')}`],
       details: { value: name },
     });

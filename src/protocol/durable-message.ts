@@ -3,6 +3,7 @@
  * one JSON line each in a producer's spool file and sent to the server with `$/durable`, which
  * de-duplicates by id.
  */
+import { encodeFailed } from '../errors.js';
 
 /** One durable notification. */
 export interface DurableMessage {
@@ -31,9 +32,13 @@ export function durableProblem(value: unknown): string | undefined {
   return undefined;
 }
 
-/** The message as a spool line (JSON + `\n`). @throws TypeError when params cannot be encoded */
+/** The message as a spool line (JSON + `\n`). @throws SidewireError ERR_ENCODE when params cannot be encoded */
 export function toSpoolLine(message: DurableMessage): string {
-  return JSON.stringify(message) + '\n';
+  try {
+    return JSON.stringify(message) + '\n';
+  } catch (err) {
+    throw encodeFailed(`the params of durable notification '${message.method}'`, err);
+  }
 }
 
 /** Parses one spool line; undefined for a torn or foreign line (skipped). */

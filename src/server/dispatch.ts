@@ -3,7 +3,7 @@
  * and notification handlers. Reserved `$/` methods live in reserved-methods.ts.
  */
 import type { StandardSchemaV1 } from '@standard-schema/spec';
-import { SidewireError } from '../errors.js';
+import { createError } from '../errors.js';
 import type { ClientInfo } from '../protocol/client-info.js';
 import type { MessageId } from '../protocol/message.js';
 import { ErrorCodes, ResponseError } from '../protocol/response-error.js';
@@ -61,7 +61,7 @@ export interface WireIssue {
 
 function checkName(name: string): void {
   if (typeof name !== 'string' || name === '' || name.startsWith('$/')) {
-    throw new SidewireError('ERR_INVALID_ARGUMENT', `invalid method name ${JSON.stringify(name)}: names must be non-empty and must not start with '$/' (reserved)`, {
+    throw createError('ERR_INVALID_ARGUMENT', `invalid method name ${JSON.stringify(name)}: names must be non-empty and must not start with '$/' (reserved)`, {
       fixes: ['choose another name, e.g. "myapp.status"'],
     });
   }

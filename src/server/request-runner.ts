@@ -1,7 +1,13 @@
 /**
- * The requests of one connection: runs each one (reserved `$/` methods, user methods with their
- * params schema, the request timeout, tracing), keeps those in flight by id for `$/cancel`, and
- * settles them all when the connection goes away (`abortAll`).
+ * The one request path of every wire mode (docs/architecture.md "One request"): JSON and binary
+ * requests of a `Connection`, and text commands of a text session (server-text-mode.ts), run
+ * here. Each request gets the same steps in the same order: the auth check, the closing check
+ * (-32005 `server busy: shutting down`), the in-flight limit, the method lookup (reserved `$/`
+ * methods, user methods), params validation against the method's schema (-32602), the handler
+ * context, the request timeout, tracing, and the error wording (a `ResponseError` as it is,
+ * anything else reported and answered -32603 `internal error in method '<name>'`). The runner keeps
+ * its requests in flight by id for `$/cancel` and settles them all when its connection or session
+ * goes away (`abortAll`).
  *
  * The hot path (`runPlain`): a user method without params schema or tracing subscriber whose
  * handler returns a value is answered at once, without a promise and without entering the
@@ -12,6 +18,8 @@ import type { MethodEntry } from './dispatch.js';
 import { validateParams } from './dispatch.js';
 import type { Connection } from './connection.js';
 import type { ConnectionHost } from './connection-host.js';
+import type { ContextSource } from './request-context.js';
+import type { ResolvedLimits } from './server-options.js';
 import { CallDeadlines } from '../util/call-deadlines.js';
 import { IdTable } from '../util/id-table.js';
 import { LazyAbort } from '../util/lazy-abort.js';
@@ -19,6 +27,28 @@ import { errorMessage, idKey, resultMessage, type IdKey, type MessageId, type Re
 import { LazyRequestContext } from './request-context.js';
 import { ErrorCodes, ResponseError } from '../protocol/response-error.js';
 import { requestTraceActive, traceRequest } from '../observability/channels.js';
+
+/** Who sends a runner's requests: a JSON/binary `Connection`, or a text session. */
+export interface RequestSource extends ContextSource {
+  /** False on a token endpoint until a `$/hello` with the right token. */
+  readonly authenticated: boolean;
+}
+
+/** What a runner needs from its server; a `ConnectionHost` is one (for `Connection` sources). */
+export interface RunnerHost<S extends RequestSource> extends Pick<ConnectionHost, 'isClosing' | 'timers' | 'methods' | 'reportError' | 'observer'> {
+  /** Read per request: `maxInFlight` (per runner) and `requestTimeoutMs` (0: none). */
+  readonly limits: Pick<ResolvedLimits, 'maxInFlight' | 'requestTimeoutMs'>;
+  /** A reserved `$/` request handler, or undefined (a text session has none). */
+  reserved(method: string): ((params: unknown, source: S) => unknown) | undefined;
+}
+
+/**
+ * What a runner's requests are: `rpc`, JSON-RPC requests (JSON and binary mode: `ctx.id` is the
+ * request id, an `undefined` result is sent as `null`); or `command`, text commands
+ * (docs/protocol.md §5: id `null` on the request channel, `ctx.id` undefined, the result kept as
+ * the handler returned it, since text replies `OK` to `undefined`).
+ */
+export type RunnerKind = 'rpc' | 'command';
 
 interface InFlight {
   /** Its key in the in-flight table. */
@@ -30,9 +60,11 @@ interface InFlight {
   finish(response: ResponseMessage): void;
 }
 
-export class RequestRunner {
-  private readonly conn: Connection;
-  private readonly host: ConnectionHost;
+export class RequestRunner<S extends RequestSource = Connection> {
+  private readonly conn: S;
+  private readonly host: RunnerHost<S>;
+  /** True for text commands (RunnerKind `command`). */
+  private readonly command: boolean;
   private readonly inflight = new IdTable<IdKey, InFlight>(); // a renewed Map: see id-table.ts
   /** The hot-path request whose synchronous handler is running right now; not in `inflight` (see runPlain). */
   private running: InFlight | undefined;
@@ -42,9 +74,11 @@ export class RequestRunner {
    */
   private readonly deadlines: CallDeadlines<InFlight>;
 
-  constructor(conn: Connection, host: ConnectionHost) {
+  /** `S` is taken from `host` (a Connection passes `this`, whose type is narrower). */
+  constructor(conn: NoInfer<S>, host: RunnerHost<S>, kind: RunnerKind = 'rpc') {
     this.conn = conn;
     this.host = host;
+    this.command = kind === 'command';
     this.deadlines = new CallDeadlines<InFlight>(host.timers, {
       isPending: (entry) => this.inflight.get(entry.key) === entry,
       pendingCount: () => this.inflight.size,
@@ -62,17 +96,20 @@ export class RequestRunner {
     return this.inflight.size;
   }
 
-  /** Settles every request in flight with `code`/`message` and aborts its handler. */
-  abortAll(code: number, message: string): void {
+  /**
+   * Settles every request in flight with `code`/`message` and aborts its handler's signal with
+   * `reason` (default: a ResponseError of `code`/`message`).
+   */
+  abortAll(code: number, message: string, reason?: unknown): void {
     this.deadlines.clear();
     const entries = this.running === undefined ? this.inflight.values() : [...this.inflight.values(), this.running];
     for (const entry of entries) {
-      entry.controller.abort(new ResponseError(code, message));
+      entry.controller.abort(reason === undefined ? new ResponseError(code, message) : reason);
       entry.finish(errorMessage(null, { code, message }));
     }
   }
 
-  /** Runs request `req`: its reply, or a promise of it while the handler runs. */
+  /** Runs request `req` (every mode's entry): its reply, or a promise of it while the handler runs. */
   run(req: RequestMessage): Promise<ResponseMessage> | ResponseMessage {
     if (!this.conn.authenticated && req.method !== '$/hello') {
       return failReply(req.id, ErrorCodes.Unauthorized, 'unauthorized: this endpoint requires a token; send $/hello with { "protocol": 1, "token": "<token from the discovery file>" } first');
@@ -108,15 +145,25 @@ export class RequestRunner {
       const started = this.host.observer?.requestStarted() ?? 0;
       if (requestTimeoutMs > 0) this.deadlines.add(entry, requestTimeoutMs);
       const work = requestTraceActive()
-        ? Promise.resolve(traceRequest({ clientId: this.conn.clientId, method: req.method, id: req.id }, () => this.execute(req.method, req.params, req.id, controller)))
-        : this.execute(req.method, req.params, req.id, controller);
+        ? Promise.resolve(traceRequest({ clientId: this.conn.clientId, method: req.method, id: req.id }, () => this.execute(req.method, req.params, this.contextId(req), controller)))
+        : this.execute(req.method, req.params, this.contextId(req), controller);
       work.then(
-        (result) => entry.finish(resultMessage(req.id, result)),
+        (result) => entry.finish(this.result(req.id, result)),
         (err: unknown) => {
           if (!done) entry.finish(errorMessage(req.id, this.errorFor(err, req.method)));
         },
       );
     });
+  }
+
+  /** The id a handler's context shows: the request's, or undefined for a text command. */
+  private contextId(req: RequestMessage): MessageId | undefined {
+    return this.command ? undefined : req.id;
+  }
+
+  /** The reply to a handler's value (see RunnerKind). */
+  private result(id: MessageId, value: unknown): ResponseMessage {
+    return this.command ? commandResult(id, value) : resultMessage(id, value);
   }
 
   /** A user method without a params schema (nothing asynchronous before its handler), or undefined. */
@@ -154,7 +201,7 @@ export class RequestRunner {
     let value: unknown;
     this.running = entry;
     try {
-      value = method.handler(req.params, new LazyRequestContext(this.conn, controller, req.method, req.id));
+      value = method.handler(req.params, new LazyRequestContext(this.conn, controller, req.method, this.contextId(req)));
     } catch (err) {
       this.running = undefined;
       if (response === undefined) entry.finish(errorMessage(req.id, this.errorFor(err, req.method)));
@@ -162,7 +209,7 @@ export class RequestRunner {
     }
     this.running = undefined;
     if (!isThenable(value)) {
-      entry.finish(resultMessage(req.id, value)); // no-op when the request was already finished (aborted)
+      entry.finish(this.result(req.id, value)); // no-op when the request was already finished (aborted)
       return response as ResponseMessage;
     }
     if (response === undefined) {
@@ -174,7 +221,7 @@ export class RequestRunner {
     });
     // Handlers are attached even when the request already finished, so a late rejection is not unhandled.
     Promise.resolve(value).then(
-      (result) => entry.finish(resultMessage(req.id, result)),
+      (result) => entry.finish(this.result(req.id, result)),
       (err: unknown) => {
         if (response === undefined) entry.finish(errorMessage(req.id, this.errorFor(err, req.method)));
       },
@@ -224,6 +271,11 @@ function timeOut(entry: InFlight, timeoutMs: number): void {
   const message = `timed out: '${entry.method}' ran longer than ${timeoutMs} ms`;
   entry.controller.abort(new ResponseError(ErrorCodes.TimedOut, message));
   entry.finish(failReply(null, ErrorCodes.TimedOut, message));
+}
+
+/** A text command's reply: the handler's value as it is (`undefined` included: text replies `OK`). */
+function commandResult(id: MessageId, value: unknown): ResponseMessage {
+  return { jsonrpc: '2.0', id, result: value };
 }
 
 /** An error reply to request `id`. */

@@ -6,7 +6,7 @@
 import type { Socket } from 'node:net';
 import type { Endpoint } from '../endpoint/endpoint.js';
 import { resolveEndpoint } from '../endpoint/resolve.js';
-import { SidewireError } from '../errors.js';
+import { createError } from '../errors.js';
 import type { HealthServer } from '../observability/health-server.js';
 import { startServerHealth, type ServerHealthOptions } from '../observability/server-health.js';
 import type { ServerObserver } from '../observability/server-observer.js';
@@ -87,7 +87,7 @@ export class ServerLifecycle {
 
   /** Moves to another endpoint (see `Server.rebind()`). */
   async rebind(endpoint: string | Endpoint): Promise<void> {
-    if (this.#closing) throw new SidewireError('ERR_SERVER_CLOSED', 'cannot rebind: the server is closing', { fixes: ['create a new server'] });
+    if (this.#closing) throw createError('ERR_SERVER_CLOSED', 'cannot rebind: the server is closing', { fixes: ['create a new server'] });
     const previous = this.endpointOverride;
     this.endpointOverride = endpoint;
     const old = this.#listener;

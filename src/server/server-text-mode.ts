@@ -2,7 +2,9 @@
  * Text mode of a `Server` (docs/protocol.md §5): text WORDs are aliases of registered methods
  * (`STATUS` → `daemon.status`), so the SAME handler serves JSON and text. A text line
  * `WORD arg1 arg2` calls the method with params `["arg1", "arg2"]` (or no params without args),
- * through the server's method table: params schemas apply, handlers get a `RequestContext`.
+ * through the server's request runner (request-runner.ts), the one path JSON and binary requests
+ * take too: same closing check, method lookup, params schema, handler context and error wording.
+ * A command is a request with id null (`ctx.id` is undefined: a text line has no id).
  *
  * Decisions:
  * - Text mode is served once at least one alias exists (or a custom `modeHandlers.text` is
@@ -11,20 +13,18 @@
  *   throw is reported through the server's `error` event and answered
  *   `ERR: internal error in method '<name>'` (no internals reach the peer).
  * - While the server shuts down, commands get `ERR: server busy: shutting down`.
- * - The command timeout is the server's `limits.requestTimeoutMs` when set, else 30 s.
+ * - The command timeout is the server's `limits.requestTimeoutMs` when set, else 30 s; the
+ *   session keeps it (`ERR: command timed out`), and its signal aborts the handler's.
  * - Text sessions get a clientId (RequestContext.clientId) but are not listed by `clients()`.
  */
 import type { Socket } from 'node:net';
-import { SidewireError } from '../errors.js';
+import { SidewireError, createError } from '../errors.js';
 import type { ClientInfo } from '../protocol/client-info.js';
 import { newClientId } from './client-id.js';
 import type { ConnectionHost } from './connection-host.js';
 import type { ModeHandler } from './connection-router.js';
-import { validateParams, type RequestContext } from './dispatch.js';
+import { RequestRunner, type RequestSource, type RunnerHost } from './request-runner.js';
 import { ErrorCodes, ResponseError } from '../protocol/response-error.js';
-import { traceRequest } from '../observability/channels.js';
-import type { TimerHandle, Timers } from '../util/timers.js';
-import type { TextTimers } from '../text/first-line.js';
 import type { TextCommand } from '../text/text-command.js';
 import { handleTextSession, type TextSessionOptions } from '../text/text-session.js';
 
@@ -68,18 +68,11 @@ export interface TextAlias {
 const WORD_RE = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
 const DEFAULT_COMMAND_TIMEOUT_MS = 30_000;
 
-function badAlias(message: string, fix: string, details: Record<string, unknown>): SidewireError {
-  return new SidewireError('ERR_INVALID_ARGUMENT', message, { fixes: [fix], details });
-}
+/** A session runs one command, and times it itself (`commandTimeoutMs`, text-session.ts). */
+const COMMAND_LIMITS = { maxInFlight: 1, requestTimeoutMs: 0 } as const;
 
-/** The rpc layer's timers in the shape text sessions take. */
-function textTimersFrom(timers: Timers): TextTimers {
-  return {
-    setTimeout: ((fn: () => void, ms: number) => timers.setTimeout(fn, ms)) as unknown as typeof setTimeout,
-    clearTimeout: ((handle: TimerHandle | undefined) => {
-      if (handle !== undefined) timers.clearTimeout(handle);
-    }) as unknown as typeof clearTimeout,
-  };
+function badAlias(message: string, fix: string, details: Record<string, unknown>): SidewireError {
+  return createError('ERR_INVALID_ARGUMENT', message, { fixes: [fix], details });
 }
 
 /** The text-mode part of a server: aliases, settings, and the mode handler. */
@@ -87,14 +80,23 @@ export class ServerTextMode {
   private readonly aliases = new Map<string, { method: string; description: string | undefined }>();
   private readonly active = new Set<string>();
   private settings: TextModeSettings = {};
-  private readonly timers: TextTimers;
+  /** What the request runners of text sessions get from the server. */
+  private readonly runnerHost: RunnerHost<RequestSource>;
 
   /** `liveIds`: ids of the server's JSON/binary connections, so text clientIds never collide. */
   constructor(
     private readonly host: TextModeHost,
     private readonly liveIds: { has(id: string): boolean },
   ) {
-    this.timers = textTimersFrom(host.timers);
+    this.runnerHost = {
+      isClosing: () => host.isClosing(),
+      timers: host.timers,
+      methods: host.methods,
+      reportError: (err, site) => host.reportError(err, site),
+      observer: host.observer,
+      limits: COMMAND_LIMITS,
+      reserved: () => undefined, // aliases point at user methods only (see alias())
+    };
   }
 
   /** True once at least one alias exists. */
@@ -155,7 +157,7 @@ export class ServerTextMode {
         commands: this.commands(clientId, socket),
         token: this.host.token(),
         commandTimeoutMs: requestTimeoutMs > 0 ? requestTimeoutMs : DEFAULT_COMMAND_TIMEOUT_MS,
-        timers: this.timers,
+        timers: this.host.timers,
       };
       await handleTextSession(socket, initial, options);
     } finally {
@@ -164,55 +166,45 @@ export class ServerTextMode {
     }
   }
 
-  /** The command map of one session: every alias whose method exists now. */
+  /** The command map of one session: every alias whose method exists now, run by one request runner. */
   private commands(clientId: string, socket: Socket): Map<string, TextCommand> {
     const out = new Map<string, TextCommand>();
     const connectedAt = this.host.timers.now();
+    const source: RequestSource = {
+      clientId,
+      authenticated: true, // AUTH <token> was checked by the session (text-auth.ts)
+      info: () => textClientInfo(clientId, connectedAt, socket, runner.count),
+    };
+    const runner = new RequestRunner(source, this.runnerHost, 'command');
     for (const [word, alias] of this.aliases) {
       const entry = this.host.methods.method(alias.method);
       if (entry === undefined) continue;
       out.set(word, {
         description: alias.description ?? entry.description ?? `runs ${alias.method}`,
-        run: (args, { signal }) => {
-          const info = (): ClientInfo => textClientInfo(clientId, connectedAt, socket);
-          return this.run(alias.method, args, { clientId, signal, method: alias.method, id: undefined, get connection() { return info(); } }) as Promise<object>;
-        },
+        run: (args, { signal }) => runCommand(runner, alias.method, args, signal) as Promise<object>,
       });
     }
     return out;
   }
+}
 
-  /** Runs `method` like JSON mode does: closing check, params schema, handler, error wording. */
-  /**
-   * Runs a command's method like a request (id null): published on the `sidewire:server:request`
-   * channel and its tracing channel, counted in the request metrics.
-   */
-  private async run(method: string, args: string[], ctx: RequestContext): Promise<unknown> {
-    const observer = this.host.observer;
-    const started = observer?.requestStarted() ?? 0;
-    try {
-      const result = await traceRequest({ clientId: ctx.clientId, method, id: null }, () => this.execute(method, args, ctx));
-      observer?.requestDone(ctx.clientId, method, null, started, { id: null });
-      return result;
-    } catch (err) {
-      const error = err instanceof ResponseError ? { code: err.code, message: err.message } : { code: ErrorCodes.InternalError, message: String(err) };
-      observer?.requestDone(ctx.clientId, method, null, started, { id: null, error });
-      throw err;
-    }
-  }
-
-  private async execute(method: string, args: string[], ctx: RequestContext): Promise<unknown> {
-    if (this.host.isClosing()) throw new ResponseError(ErrorCodes.Busy, 'server busy: shutting down');
-    const entry = this.host.methods.method(method);
-    if (entry === undefined) throw new ResponseError(ErrorCodes.MethodNotFound, `method not found: ${method}`);
-    const params = await validateParams(entry, args.length === 0 ? undefined : args);
-    try {
-      return await entry.handler(params, ctx);
-    } catch (err) {
-      if (err instanceof ResponseError) throw err;
-      this.host.reportError(err, { clientId: ctx.clientId, method });
-      throw new ResponseError(ErrorCodes.InternalError, `internal error in method '${method}'`);
-    }
+/**
+ * Runs a command's method through the request runner, as a request with id null. An error reply
+ * is thrown as its ResponseError (the session answers `ERR: <message>`); the session's signal
+ * (command timeout, disconnect) settles the request and aborts the handler's signal with its reason.
+ */
+async function runCommand(runner: RequestRunner<RequestSource>, method: string, args: string[], signal: AbortSignal): Promise<unknown> {
+  const onAbort = (): void => {
+    const why = signal.reason instanceof Error ? signal.reason.message : 'aborted';
+    runner.abortAll(ErrorCodes.Cancelled, `cancelled: ${why}`, signal.reason);
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    const reply = await runner.run({ jsonrpc: '2.0', id: null, method, params: args.length === 0 ? undefined : args });
+    if ('error' in reply) throw new ResponseError(reply.error.code, reply.error.message, reply.error.data);
+    return reply.result;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
   }
 }
 
@@ -220,7 +212,7 @@ export class ServerTextMode {
  * The ClientInfo a handler sees for a text session. `mode` is `'text'` at run time; the cast is
  * there because `ClientInfo['mode']` does not list `'text'` yet.
  */
-function textClientInfo(clientId: string, connectedAt: number, socket: Socket): ClientInfo {
+function textClientInfo(clientId: string, connectedAt: number, socket: Socket, inFlight: number): ClientInfo {
   return {
     clientId,
     mode: 'text' as ClientInfo['mode'],
@@ -229,7 +221,7 @@ function textClientInfo(clientId: string, connectedAt: number, socket: Socket): 
     authenticated: true,
     client: undefined,
     subscriptions: [],
-    inFlight: 1,
+    inFlight,
     droppedEvents: 0,
     bufferedBytes: socket.writableLength,
   };

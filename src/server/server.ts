@@ -7,7 +7,7 @@ import { resolveSharedMemory, type SharedMemorySettings } from '../transport/shm
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { formatEndpoint } from '../endpoint/parse.js';
-import { SidewireError } from '../errors.js';
+import { createError } from '../errors.js';
 import { VERSION } from '../version.js';
 import type { ClientInfo } from '../protocol/client-info.js';
 import type { Connection } from './connection.js';
@@ -208,7 +208,7 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
   publish<T extends EventName<S>>(topic: T, data: EventOf<S, T>): number {
     const problem = topicProblem(topic);
     if (problem !== undefined || topic.endsWith('*')) {
-      throw new SidewireError('ERR_INVALID_ARGUMENT', `cannot publish to ${JSON.stringify(topic)}: ${problem ?? 'a published topic cannot be a pattern'}`, {
+      throw createError('ERR_INVALID_ARGUMENT', `cannot publish to ${JSON.stringify(topic)}: ${problem ?? 'a published topic cannot be a pattern'}`, {
         fixes: ['publish to a concrete topic such as "build.done"'],
       });
     }

@@ -8,7 +8,7 @@
 import * as path from 'node:path';
 import type { Endpoint } from '../endpoint/endpoint.js';
 import { currentUser, ensureRuntimeDir } from '../endpoint/runtime-dir.js';
-import { SidewireError, systemCode } from '../errors.js';
+import { SidewireError, systemCode, createError } from '../errors.js';
 import { resolveClientEndpoint, type ClientTargetOptions } from '../transport/client-target.js';
 import { checkPath, ensurePrivateDir } from '../util/safe-file.js';
 
@@ -57,7 +57,7 @@ export function spoolError(what: string, file: string, err: unknown): SidewireEr
   if (err instanceof SidewireError) return err;
   const errno = systemCode(err);
   const why = errno === 'ENOSPC' || errno === 'EDQUOT' ? 'no space left on the device' : errno === 'EACCES' || errno === 'EPERM' ? 'permission denied' : (errno ?? (err instanceof Error ? err.message : String(err)));
-  return new SidewireError('ERR_SPOOL', `cannot ${what} ${file}: ${why}`, {
+  return createError('ERR_SPOOL', `cannot ${what} ${file}: ${why}`, {
     cause: err,
     details: { path: file, errno },
     fixes: [

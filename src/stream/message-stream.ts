@@ -59,14 +59,14 @@ export interface MessageStream {
   start(handlers: MessageStreamHandlers): void;
   /**
    * Encodes and queues one message (written once per event-loop turn, coalesced).
-   * @throws TypeError when the message cannot be encoded (e.g. a BigInt or a cycle)
+   * @throws SidewireError ERR_ENCODE when the message cannot be encoded (e.g. a BigInt or a cycle)
    */
   send(message: object | PreparedMessage, priority?: MessagePriority): SendOutcome;
   /**
    * Sends the request `requestMessage(id, method, params)`, or without `id` the notification
    * `notificationMessage(method, params)`: the same as `send` of that message, which binary mode
    * encodes without building it.
-   * @throws TypeError when `params` cannot be encoded
+   * @throws SidewireError ERR_ENCODE when `params` cannot be encoded
    */
   sendCall(id: number | undefined, method: string, params: unknown, priority?: MessagePriority): SendOutcome;
   /**

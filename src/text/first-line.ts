@@ -4,19 +4,15 @@
  * first command byte is skipped — it is what the mode sniffer skipped too.
  */
 import type { Socket } from 'node:net';
-
-/** The timer functions a text session uses; injectable for tests. */
-export interface TextTimers {
-  setTimeout: typeof setTimeout;
-  clearTimeout: typeof clearTimeout;
-}
+import type { Timers } from '../util/timers.js';
 
 export interface FirstLineOptions {
   /** The line, including its `\n`, must fit in this many bytes. */
   readonly maxLineBytes: number;
   /** How long the peer has to send a complete line. */
   readonly timeoutMs: number;
-  readonly timers: TextTimers;
+  /** The server's timers (util/timers.ts). */
+  readonly timers: Timers;
 }
 
 /** What came of waiting for the first line. */
@@ -96,7 +92,6 @@ export function readFirstLine(socket: Socket, initial: Buffer, options: FirstLin
     const onEnd = (): void => finish(acc.end());
     const onClose = (): void => finish({ kind: 'closed' });
     const timer = timers.setTimeout(() => finish({ kind: 'timeout' }), options.timeoutMs);
-    timer.unref?.();
     socket.on('data', onData);
     socket.once('end', onEnd);
     socket.once('close', onClose);

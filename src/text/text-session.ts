@@ -12,7 +12,8 @@
  * - HELP is built in unless the map has its own (see text-help.ts).
  */
 import type { Socket } from 'node:net';
-import { readFirstLine, type FirstLineResult, type TextTimers } from './first-line.js';
+import { realTimers, type TimerHandle, type Timers } from '../util/timers.js';
+import { readFirstLine, type FirstLineResult } from './first-line.js';
 import { applyTextAuth } from './text-auth.js';
 import type { TextCommand } from './text-command.js';
 import { createHelpCommand } from './text-help.js';
@@ -49,19 +50,17 @@ export interface TextSessionOptions {
    */
   readonly closeGraceMs?: number;
   /**
-   * Timer functions (every timer is `unref()`'d).
-   * @default the global setTimeout/clearTimeout
+   * Timer functions; a server passes its own (`ServerOptions.timers`).
+   * @default realTimers (Node's timers, unref'd: util/timers.ts)
    */
-  readonly timers?: TextTimers;
+  readonly timers?: Timers;
 }
-
-const defaultTimers: TextTimers = { setTimeout, clearTimeout };
 
 interface ResolvedSession {
   readonly commands: ReadonlyMap<string, TextCommand>;
   readonly token: string | undefined;
   readonly commandTimeoutMs: number;
-  readonly timers: TextTimers;
+  readonly timers: Timers;
   readonly signal: AbortSignal;
 }
 
@@ -70,7 +69,7 @@ interface ResolvedSession {
  * Resolves once the socket is closed; never rejects (socket errors end the session quietly).
  */
 export async function handleTextSession(socket: Socket, initial: Buffer, options: TextSessionOptions): Promise<void> {
-  const timers = options.timers ?? defaultTimers;
+  const timers = options.timers ?? realTimers;
   const closed = whenClosed(socket);
   const ignore = (): void => {};
   socket.on('error', ignore);
@@ -119,13 +118,12 @@ async function runCommand(command: TextCommand, args: string[], session: Resolve
   const controller = new AbortController();
   const onAbort = (): void => controller.abort(session.signal.reason);
   session.signal.addEventListener('abort', onAbort, { once: true });
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timer: TimerHandle | undefined;
   const timedOut = new Promise<TextReply>((resolve) => {
     timer = session.timers.setTimeout(() => {
       controller.abort(new Error('command timed out'));
       resolve('ERR: command timed out');
     }, session.commandTimeoutMs);
-    timer.unref?.();
   });
   const ran = (async (): Promise<TextReply> => {
     try {
@@ -137,7 +135,7 @@ async function runCommand(command: TextCommand, args: string[], session: Resolve
   try {
     return await Promise.race([ran, timedOut]);
   } finally {
-    session.timers.clearTimeout(timer);
+    if (timer !== undefined) session.timers.clearTimeout(timer);
     session.signal.removeEventListener('abort', onAbort);
   }
 }
@@ -151,7 +149,7 @@ function redact(reply: TextReply, token: string | undefined): TextReply {
 }
 
 /** Writes the reply line, half-closes, and destroys the socket if the peer has not closed after `graceMs`. */
-function sendAndClose(socket: Socket, reply: TextReply, graceMs: number, timers: TextTimers): void {
+function sendAndClose(socket: Socket, reply: TextReply, graceMs: number, timers: Timers): void {
   if (socket.destroyed) return;
   if (!socket.writable) {
     socket.destroy();
@@ -159,7 +157,6 @@ function sendAndClose(socket: Socket, reply: TextReply, graceMs: number, timers:
   }
   socket.end(`${reply}\n`);
   const timer = timers.setTimeout(() => socket.destroy(), graceMs);
-  timer.unref?.();
   socket.once('close', () => timers.clearTimeout(timer));
 }
 

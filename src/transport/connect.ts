@@ -4,7 +4,7 @@
 import type * as net from 'node:net';
 import type { Endpoint } from '../endpoint/endpoint.js';
 import { formatEndpoint } from '../endpoint/parse.js';
-import { ConnectionError, systemCode, TimeoutError } from '../errors.js';
+import { systemCode, createError } from '../errors.js';
 import type { SidewireError } from '../errors.js';
 import { dial } from './dial.js';
 import type { ConnectOptions } from './types.js';
@@ -23,7 +23,7 @@ export function mapConnectError(err: unknown, endpoint: Endpoint, timedOut = fal
   const details = { endpoint: where, errno };
   const checkEndpoint = 'check that the client uses the same endpoint as the server (option or <APP>_ENDPOINT; `sidewire doctor` shows both)';
   if (timedOut) {
-    return new TimeoutError('ERR_TIMEOUT', `connecting to ${where} timed out after ${timeoutMs ?? '?'} ms`, {
+    return createError('ERR_TIMEOUT', `connecting to ${where} timed out after ${timeoutMs ?? '?'} ms`, {
       cause: err,
       details: { ...details, timeoutMs },
       fixes: ['the server may be overloaded or stopped (SIGSTOP): check it with `sidewire status`', 'or raise the connect timeout (timeoutMs)'],
@@ -32,14 +32,14 @@ export function mapConnectError(err: unknown, endpoint: Endpoint, timedOut = fal
   switch (errno) {
     case 'ECONNREFUSED':
     case 'ENOENT':
-      return new ConnectionError('ERR_NOT_RUNNING', `no server at ${where} (${errno})`, {
+      return createError('ERR_NOT_RUNNING', `no server at ${where} (${errno})`, {
         cause: err,
         details,
         fixes: ['start the server (e.g. `sidewire serve`), then retry', checkEndpoint],
       });
     case 'EACCES':
     case 'EPERM':
-      return new ConnectionError('ERR_ENDPOINT_PERMISSION', `permission denied connecting to ${where} (${errno})`, {
+      return createError('ERR_ENDPOINT_PERMISSION', `permission denied connecting to ${where} (${errno})`, {
         cause: err,
         details,
         fixes: [
@@ -50,13 +50,13 @@ export function mapConnectError(err: unknown, endpoint: Endpoint, timedOut = fal
         ],
       });
     case 'EAGAIN':
-      return new ConnectionError('ERR_CONNECT', `the server at ${where} is too busy to accept connections (EAGAIN)`, {
+      return createError('ERR_CONNECT', `the server at ${where} is too busy to accept connections (EAGAIN)`, {
         cause: err,
         details,
         fixes: ['retry in a moment', 'check the server with `sidewire status`'],
       });
     default:
-      return new ConnectionError('ERR_CONNECT', `cannot connect to ${where}: ${errno ?? (err instanceof Error ? err.message : String(err))}`, {
+      return createError('ERR_CONNECT', `cannot connect to ${where}: ${errno ?? (err instanceof Error ? err.message : String(err))}`, {
         cause: err,
         details,
         fixes: [checkEndpoint, 'run `sidewire doctor` to see what is at the endpoint'],
@@ -66,7 +66,7 @@ export function mapConnectError(err: unknown, endpoint: Endpoint, timedOut = fal
 
 /**
  * Opens a byte stream to `endpoint`; resolves on 'connect' (TCP with Nagle off).
- * @throws ConnectionError ERR_NOT_RUNNING, ERR_ENDPOINT_PERMISSION, ERR_CONNECT; TimeoutError ERR_TIMEOUT
+ * @throws ConnectionError ERR_NOT_RUNNING, ERR_CONNECT; EndpointError ERR_ENDPOINT_PERMISSION; TimeoutError ERR_TIMEOUT
  */
 export async function connectTransport(endpoint: Endpoint, options: ConnectOptions = {}): Promise<net.Socket> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;

@@ -2,8 +2,10 @@
  * The discovery file `<runtimeDir>/<name>.json` (docs/protocol.md §2): how clients using `auto`
  * find the actual endpoint (with the real TCP port), the server pid and the token.
  *
- * Written atomically (a private temp file, fsync, rename) with mode 0600; a record whose pid is
- * dead is stale and ignored; removed on shutdown only while it is still the one we wrote.
+ * Written atomically (src/util/atomic-file.ts: a private temp file, fsync, rename) with mode 0600;
+ * a record whose pid is dead, or was given to a process younger than the record (a reused pid,
+ * src/util/process-identity.ts `isWriterAlive`), is stale and ignored; removed on shutdown only
+ * while it is still the one we wrote.
  *
  * Trust (docs/security.md "Files"): a discovery file is read through O_NOFOLLOW and believed only
  * when it is a regular file of ours, not writable by group/other, in a directory of ours that
@@ -14,12 +16,12 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import type { Endpoint } from '../endpoint/endpoint.js';
 import { formatEndpoint } from '../endpoint/parse.js';
-import { EndpointError, SidewireError, systemCode } from '../errors.js';
-import { checkPath, CREATE_NEW_FLAGS, openSafeSync, readSafeSync } from '../util/safe-file.js';
-import { isProcessAlive } from '../util/process-identity.js';
+import { EndpointError, SidewireError, systemCode, createError } from '../errors.js';
+import { checkPath, readSafeSync } from '../util/safe-file.js';
+import { writeFileAtomicSync } from '../util/atomic-file.js';
+import { isWriterAlive } from '../util/process-identity.js';
 import type { DiscoveryRecord } from './types.js';
 
 /** The protocol version published in discovery files and `$/hello`. */
@@ -64,7 +66,7 @@ function writeError(file: string, err: unknown): EndpointError {
         : errno === 'EACCES' || errno === 'EPERM'
           ? 'permission denied'
           : (errno ?? String(err));
-  return new EndpointError('ERR_DISCOVERY_WRITE', `cannot write discovery file ${file}: ${why}; the server was not started`, {
+  return createError('ERR_DISCOVERY_WRITE', `cannot write discovery file ${file}: ${why}; the server was not started`, {
     cause: err,
     details: { path: file, errno },
     fixes: [
@@ -92,25 +94,14 @@ export function writeDiscovery(input: DiscoveryInput): WrittenDiscovery {
     if (!CORE_FIELDS.has(key)) record[key] = value;
   }
   const text = `${JSON.stringify(record, null, 2)}\n`;
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    const fd = openSafeSync(tmp, CREATE_NEW_FLAGS, 0o600);
-    let written: fs.Stats;
-    try {
-      fs.writeFileSync(fd, text);
-      fs.fsyncSync(fd);
-      written = fs.fstatSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, file); // replaces whatever is there (a link is replaced, never followed)
-    const st = fs.lstatSync(file);
-    if (st.dev !== written.dev || st.ino !== written.ino) {
-      throw Object.assign(new Error(`${file} was replaced right after it was written`), { code: 'EEXIST' });
-    }
-    return { path: file, record: record as DiscoveryRecord, text, ino: st.ino };
+    // Replaces whatever is there (a link is replaced, never followed); the temp is removed on failure.
+    const written = writeFileAtomicSync(file, text, { mode: 0o600, replace: 'rename' });
+    return { path: file, record: record as DiscoveryRecord, text, ino: written.ino };
   } catch (err) {
-    fs.rmSync(tmp, { force: true });
+    if (err instanceof SidewireError && err.details['replaced'] === true) {
+      throw writeError(file, Object.assign(new Error(`${file} was replaced right after it was written`), { code: 'EEXIST', cause: err }));
+    }
     if (err instanceof SidewireError) throw err;
     throw writeError(file, err);
   }
@@ -144,7 +135,7 @@ export function readTrustedDiscovery(file: string): DiscoveryRecord | undefined 
   } catch {
     return undefined;
   }
-  if (!isRecord(parsed) || !isProcessAlive(parsed.pid)) return undefined;
+  if (!isRecord(parsed) || !isWriterAlive(parsed.pid, Date.parse(parsed.startedAt))) return undefined;
   return parsed;
 }
 

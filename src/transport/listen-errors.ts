@@ -6,8 +6,10 @@
 import * as path from 'node:path';
 import type { Endpoint } from '../endpoint/endpoint.js';
 import { formatEndpoint } from '../endpoint/parse.js';
-import { EndpointError, systemCode } from '../errors.js';
-import type { ErrorCode } from '../errors.js';
+import { createError, systemCode, type EndpointError } from '../errors.js';
+
+/** The codes a listen failure maps to, all of them `EndpointError`s. */
+type ListenCode = 'ERR_ENDPOINT_IN_USE' | 'ERR_ENDPOINT_LISTEN' | 'ERR_ENDPOINT_NOT_SOCKET' | 'ERR_ENDPOINT_PATH_TOO_LONG' | 'ERR_ENDPOINT_PERMISSION';
 
 export interface ListenErrorContext {
   /**
@@ -86,8 +88,8 @@ export function mapListenError(err: unknown, endpoint: Endpoint, context: Listen
   const details: Record<string, unknown> = { endpoint: where, errno, operation: op };
   if (context.path !== undefined) details['path'] = context.path;
   if (context.ownerPid !== undefined) details['pid'] = context.ownerPid;
-  const make = (code: ErrorCode, why: string, fixes: string[]): EndpointError =>
-    new EndpointError(code, `cannot listen on ${where} (${op}): ${why}`, { cause: err, fixes, details });
+  const make = (code: ListenCode, why: string, fixes: string[]): EndpointError =>
+    createError(code, `cannot listen on ${where} (${op}): ${why}`, { cause: err, fixes, details });
 
   switch (errno) {
     case 'EADDRINUSE': {

@@ -5,7 +5,7 @@
 import type { Endpoint } from '../endpoint/endpoint.js';
 import { formatEndpoint } from '../endpoint/parse.js';
 import { currentUser, ensureRuntimeDir } from '../endpoint/runtime-dir.js';
-import { EndpointError, SidewireError } from '../errors.js';
+import { createError } from '../errors.js';
 import { currentPlatform } from '../platform/detect.js';
 import { listenAbstract } from './abstract.js';
 import { discardBound } from './bind.js';
@@ -27,13 +27,13 @@ export const DEFAULT_LOCK_TIMEOUT_MS = 2000;
 function checkOptions(options: ListenOptions): void {
   const { name, socketMode } = options;
   if (typeof name !== 'string' || name === '' || name === '.' || name === '..' || /[/\\\0]/.test(name)) {
-    throw new SidewireError('ERR_INVALID_ARGUMENT', `invalid service name ${JSON.stringify(name)}: it becomes a file name (<name>.json)`, {
+    throw createError('ERR_INVALID_ARGUMENT', `invalid service name ${JSON.stringify(name)}: it becomes a file name (<name>.json)`, {
       fixes: ['use letters, digits, ".", "_" or "-", e.g. name: "daemon"'],
       details: { option: 'name', value: name },
     });
   }
   if (socketMode !== undefined && (!Number.isInteger(socketMode) || socketMode < 0 || socketMode > 0o777 || (socketMode & 0o600) !== 0o600)) {
-    throw new SidewireError('ERR_INVALID_ARGUMENT', `invalid socketMode ${String(socketMode)}: it must be a permission mode that lets the owner read and write`, {
+    throw createError('ERR_INVALID_ARGUMENT', `invalid socketMode ${String(socketMode)}: it must be a permission mode that lets the owner read and write`, {
       fixes: ['use 0o600 (owner only, the default) or 0o660 (owner and group)'],
       details: { option: 'socketMode', value: socketMode },
     });
@@ -43,7 +43,7 @@ function checkOptions(options: ListenOptions): void {
 function checkPlatform(options: ListenOptions, endpoint: Endpoint): void {
   const platform = options.platform ?? currentPlatform();
   if (platform.supports[endpoint.kind]) return;
-  throw new EndpointError('ERR_ENDPOINT_PLATFORM', `${formatEndpoint(endpoint)}: ${endpoint.kind} endpoints do not work on ${platform.label}`, {
+  throw createError('ERR_ENDPOINT_PLATFORM', `${formatEndpoint(endpoint)}: ${endpoint.kind} endpoints do not work on ${platform.label}`, {
     details: { endpoint: formatEndpoint(endpoint), platform: platform.id },
     fixes: [
       `use an endpoint that works here, e.g. ${options.endpointEnvVar ?? '<APP>_ENDPOINT'}=tcp://127.0.0.1:0`,

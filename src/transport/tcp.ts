@@ -6,7 +6,7 @@
 import * as net from 'node:net';
 import type { Endpoint } from '../endpoint/endpoint.js';
 import { formatEndpoint, isLoopbackHost } from '../endpoint/parse.js';
-import { EndpointError, systemCode } from '../errors.js';
+import { EndpointError, systemCode, createError } from '../errors.js';
 import { listenServer } from './bind.js';
 import type { BoundServer } from './bind.js';
 import { mapListenError } from './listen-errors.js';
@@ -28,7 +28,7 @@ export interface TcpListenContext {
 }
 
 function remoteError(endpoint: TcpEndpoint, envVar: string | undefined): EndpointError {
-  return new EndpointError(
+  return createError(
     'ERR_ENDPOINT_REMOTE',
     `refusing to listen on ${formatEndpoint(endpoint)}: ${endpoint.host} is not a loopback address, so other machines could connect`,
     {

@@ -16,7 +16,7 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import type { Endpoint } from '../endpoint/endpoint.js';
-import { EndpointError, SidewireError, systemCode } from '../errors.js';
+import { EndpointError, SidewireError, systemCode, createError } from '../errors.js';
 import { ownUid, unsafeFileError } from '../util/safe-file.js';
 import type { BoundServer } from './bind.js';
 import { findOwnerPid } from './discovery.js';
@@ -57,7 +57,7 @@ function inUse(endpoint: UnixEndpoint, ctx: UnixListenContext, pid: number | und
 function notSocket(endpoint: UnixEndpoint, what: string, ctx: UnixListenContext): EndpointError {
   const noun = what === 'directory' ? 'a directory' : what === 'file' ? 'a regular file' : 'not a socket';
   const p = endpoint.path;
-  return new EndpointError('ERR_ENDPOINT_NOT_SOCKET', `cannot listen on unix://${p}: the path is ${noun}, not a socket; it was left alone`, {
+  return createError('ERR_ENDPOINT_NOT_SOCKET', `cannot listen on unix://${p}: the path is ${noun}, not a socket; it was left alone`, {
     details: { path: p, what },
     fixes: [
       `move it away if it is not needed (mv ${p} ${p}.bak), then start again`,

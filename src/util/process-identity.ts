@@ -84,3 +84,17 @@ export function isProcessAlive(pid: number, startedAt?: number): boolean {
   const actual = procStartTime(pid);
   return actual === undefined || Math.abs(actual - startedAt) <= START_TOLERANCE_MS;
 }
+
+/**
+ * Whether the process that wrote a record (a pid file, a discovery file) at `writtenAt` (epoch ms)
+ * may still be `pid`: `isProcessAlive(pid)`, and, with `writtenAt`, started no later than the
+ * record was written — a younger process given the same pid did not write it. Use this where the
+ * record holds when it was written, not the writer's start time (that is `isProcessAlive`'s
+ * `startedAt`). A `writtenAt` that is not a finite number is ignored.
+ */
+export function isWriterAlive(pid: number, writtenAt?: number): boolean {
+  if (!isProcessAlive(pid)) return false;
+  if (writtenAt === undefined || !Number.isFinite(writtenAt)) return true;
+  const started = pid === process.pid ? ownStartTime() : procStartTime(pid);
+  return started === undefined || started <= writtenAt + START_TOLERANCE_MS;
+}

@@ -10,7 +10,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { SidewireError, systemCode } from '../errors.js';
+import { SidewireError, systemCode, createError } from '../errors.js';
 
 /** O_NOFOLLOW where the platform has it (0 on Windows). */
 const O_NOFOLLOW: number = fs.constants.O_NOFOLLOW ?? 0;
@@ -35,7 +35,7 @@ function modeText(mode: number): string {
 
 /** The ERR_FILE_UNSAFE error for `p`: what is wrong (`why`) and how to fix it (`fix`). */
 export function unsafeFileError(p: string, why: string, fix: string, details: Record<string, unknown> = {}): SidewireError {
-  return new SidewireError('ERR_FILE_UNSAFE', `refusing to use ${p}: ${why}`, {
+  return createError('ERR_FILE_UNSAFE', `refusing to use ${p}: ${why}`, {
     fixes: [fix, 'or use an endpoint in a directory only you can write (the default runtime dir is one)'],
     details: { path: p, ...details },
   });

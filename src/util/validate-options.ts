@@ -5,7 +5,7 @@
  * value and what is allowed, e.g. `limits.maxMessageBytes must be an integer from 1 to 4294967295,
  * got -1`. Undefined values are skipped: they mean "the default".
  */
-import { SidewireError } from '../errors.js';
+import { SidewireError, createError } from '../errors.js';
 
 /** What one option accepts. */
 export interface Check {
@@ -118,7 +118,7 @@ export function checkValue(value: unknown, check: Check, option: string): void {
 
 /** The ERR_INVALID_ARGUMENT for `option` = `value`, which should have been `expected`. */
 export function invalidOption(option: string, value: unknown, expected: string): SidewireError {
-  return new SidewireError('ERR_INVALID_ARGUMENT', `${option} must be ${expected}, got ${describeValue(value)}`, {
+  return createError('ERR_INVALID_ARGUMENT', `${option} must be ${expected}, got ${describeValue(value)}`, {
     fixes: [`pass ${expected} as ${option}, or leave it out for the default`],
     details: { option, value: describeValue(value), expected },
   });
@@ -126,7 +126,7 @@ export function invalidOption(option: string, value: unknown, expected: string):
 
 function unknownOption(prefix: string, key: string, known: readonly string[]): SidewireError {
   const option = prefix + key;
-  return new SidewireError('ERR_INVALID_ARGUMENT', `${option} is not an option; the options there are ${known.join(', ')}`, {
+  return createError('ERR_INVALID_ARGUMENT', `${option} is not an option; the options there are ${known.join(', ')}`, {
     fixes: [`check the spelling of ${JSON.stringify(key)}, or remove it`],
     details: { option, known },
   });

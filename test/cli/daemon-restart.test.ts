@@ -9,8 +9,8 @@ import * as path from 'node:path';
 import { tempDir } from '../helpers/names.js';
 import { collect, spawnCli, waitForOutput } from '../helpers/cli.js';
 
-/** Resolves once `child`'s stream has printed `marker` (counting from now). */
-function nextOutput(child: ChildProcess, stream: 'stdout' | 'stderr', marker: RegExp, timeoutMs = 60_000): Promise<string> {
+/** Resolves once `child`'s stream has printed `marker` (counting from now); the bound covers a daemon restart on a loaded machine. */
+function nextOutput(child: ChildProcess, stream: 'stdout' | 'stderr', marker: RegExp, timeoutMs = 120_000): Promise<string> {
   return new Promise((resolve, reject) => {
     let text = '';
     const timer = setTimeout(() => reject(new Error(`no ${String(marker)} on ${stream} within ${timeoutMs} ms: ${text}`)), timeoutMs);

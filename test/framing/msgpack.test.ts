@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { isSidewireError } from '../../src/errors.js';
 import { decodeMsgpack, encodeMsgpack } from '../../src/framing/msgpack.js';
 import { LengthPrefixDecoder, encodeFrame } from '../../src/framing/length-prefix.js';
 
@@ -93,12 +94,13 @@ describe('msgpack payload codec', () => {
     );
   });
 
-  it('throws TypeError for values MessagePack cannot carry', () => {
+  it('throws ERR_ENCODE for values MessagePack cannot carry', () => {
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
     assert.throws(() => encodeMsgpack(cyclic), /cyclic or nested too deeply/);
-    assert.throws(() => encodeMsgpack(Symbol('s')), TypeError);
-    assert.throws(() => encodeMsgpack(2n ** 70n), TypeError);
+    assert.throws(() => encodeMsgpack(cyclic), (err) => isSidewireError(err, 'ERR_ENCODE'));
+    assert.throws(() => encodeMsgpack(Symbol('s')), (err) => isSidewireError(err, 'ERR_ENCODE'));
+    assert.throws(() => encodeMsgpack(2n ** 70n), (err) => isSidewireError(err, 'ERR_ENCODE'));
     assert.deepEqual(decodeOk(encodeMsgpack({ after: 'errors' })), { after: 'errors' }); // encoder still usable
   });
 

@@ -288,11 +288,11 @@ describe('encodeNdjson', () => {
     assert.deepEqual(r.events, values.map((v) => ({ message: JSON.parse(JSON.stringify(v)) as unknown })));
   });
 
-  it('throws TypeError for undefined, functions, symbols, BigInt and cycles', () => {
+  it('throws ERR_ENCODE for undefined, functions, symbols, BigInt and cycles', () => {
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
     for (const bad of [undefined, () => 1, Symbol('s'), 10n, { n: 1n }, cyclic]) {
-      assert.throws(() => encodeNdjson(bad), TypeError);
+      assert.throws(() => encodeNdjson(bad), (err) => isSidewireError(err, 'ERR_ENCODE'));
     }
   });
 });

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { LengthPrefixDecoder } from '../../src/framing/length-prefix.js';
+import { isSidewireError } from '../../src/errors.js';
 import { decodeMsgpack } from '../../src/framing/msgpack.js';
 import { encodeMessageFrame, encodeMessageParts, ZERO_COPY_MIN_BYTES } from '../../src/stream/binary/binary-codec.js';
 
@@ -75,8 +76,8 @@ describe('binary frame encoding', () => {
     );
   });
 
-  it('throws TypeError for values MessagePack cannot carry', () => {
-    assert.throws(() => encodeMessageParts({ x: 1n }), TypeError);
+  it('throws ERR_ENCODE for values MessagePack cannot carry', () => {
+    assert.throws(() => encodeMessageParts({ x: 1n }), (err) => isSidewireError(err, 'ERR_ENCODE'));
     const cyclic: Record<string, unknown> = {};
     cyclic['self'] = cyclic;
     assert.throws(() => encodeMessageFrame(cyclic), /cyclic or nested too deeply/);

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
+import { isSidewireError } from '../../src/errors.js';
 import { LengthPrefixDecoder } from '../../src/framing/length-prefix.js';
 import { decodeMsgpack } from '../../src/framing/msgpack.js';
 import { encodeMessageFrame, ZERO_COPY_MIN_BYTES } from '../../src/stream/binary/binary-codec.js';
@@ -226,10 +227,10 @@ describe('BinaryWriter', () => {
     assert.equal(writer.writeMessage({ jsonrpc: '2.0', method: 'ev' }), 'closed');
   });
 
-  it('a message that cannot be encoded throws TypeError and leaves the batch as it was', async () => {
+  it('a message that cannot be encoded throws ERR_ENCODE and leaves the batch as it was', async () => {
     const { socket, writer } = setup();
     writer.writeMessage({ jsonrpc: '2.0', method: 'ok1' });
-    assert.throws(() => writer.writeMessage({ jsonrpc: '2.0', method: 'bad', params: { s: 'z'.repeat(70_000), n: 1n } }), TypeError);
+    assert.throws(() => writer.writeMessage({ jsonrpc: '2.0', method: 'bad', params: { s: 'z'.repeat(70_000), n: 1n } }), (err) => isSidewireError(err, 'ERR_ENCODE'));
     writer.writeMessage({ jsonrpc: '2.0', method: 'ok2' });
     await turn();
     assert.deepEqual(decodeAll(socket), [{ jsonrpc: '2.0', method: 'ok1' }, { jsonrpc: '2.0', method: 'ok2' }]);

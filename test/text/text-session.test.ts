@@ -4,6 +4,7 @@ import { SidewireError } from '../../src/errors.js';
 import { ResponseError } from '../../src/protocol/response-error.js';
 import type { TextCommand } from '../../src/text/text-command.js';
 import type { TextSessionOptions } from '../../src/text/text-session.js';
+import type { TimerHandle, Timers } from '../../src/util/timers.js';
 import { ask, exchange, startTextServer, type TextServer } from './harness.js';
 
 const TOKEN = 'f00dfeedcafe0123456789abcdef';
@@ -323,16 +324,21 @@ describe('session edge cases', () => {
 
   test('injected timers drive the line timeout', async () => {
     const pending: Array<{ fn: () => void; ms: number }> = [];
-    const fakeTimers = {
-      setTimeout: ((fn: () => void, ms: number) => {
+    const handles = new WeakMap<TimerHandle, { fn: () => void; ms: number }>();
+    const fakeTimers: Timers = {
+      setTimeout: (fn, ms) => {
         const entry = { fn, ms };
         pending.push(entry);
-        return { unref() {}, entry };
-      }) as unknown as typeof setTimeout,
-      clearTimeout: ((handle: { entry?: { fn: () => void; ms: number } } | undefined) => {
-        const i = handle?.entry === undefined ? -1 : pending.indexOf(handle.entry);
+        const handle: TimerHandle = {};
+        handles.set(handle, entry);
+        return handle;
+      },
+      clearTimeout: (handle) => {
+        const entry = handles.get(handle);
+        const i = entry === undefined ? -1 : pending.indexOf(entry);
         if (i >= 0) pending.splice(i, 1);
-      }) as unknown as typeof clearTimeout,
+      },
+      now: () => Date.now(),
     };
     const server = await serve({ lineTimeoutMs: 123_456, closeGraceMs: 10_000, timers: fakeTimers });
     const reply = exchange(server.path, ['PI'], { timeoutMs: 3000 });

@@ -118,6 +118,16 @@ describe('discovery file', () => {
     assert.equal(readDiscovery(path.join(tmp.dir, 'missing.json')), undefined);
   });
 
+  it('regression: a discovery record written before its pid was given to a younger process is stale (pid reuse)', () => {
+    const file = discoveryPath(tmp.dir, 'reused');
+    const record = (startedAt: string) => JSON.stringify({ endpoint: 'unix:///x.sock', pid: process.pid, protocol: 1, startedAt });
+    fs.writeFileSync(file, record(new Date().toISOString()), { mode: 0o600 });
+    assert.equal(readDiscovery(file)?.pid, process.pid, 'control: written by this process');
+    // This process started after the record was written: an earlier process had our pid.
+    fs.writeFileSync(file, record(new Date(Date.now() - 10 * 365 * 24 * 3600_000).toISOString()), { mode: 0o600 });
+    assert.equal(readDiscovery(file), undefined);
+  });
+
   it('removeDiscoveryIfOurs removes only the file it wrote', () => {
     const endpoint = { kind: 'abstract', name: 'x' } as const;
     const written = writeDiscovery({ runtimeDir: tmp.dir, name: 'own', endpoint });

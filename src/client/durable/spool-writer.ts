@@ -6,16 +6,15 @@
  * append and every file is opened through spool-files.ts (docs/reconnect.md, "File checks").
  * Everything is synchronous: a hook may exit right after `append`.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { SidewireError } from '../../errors.js';
-import { CREATE_NEW_FLAGS } from '../../util/safe-file.js';
+import { createError } from '../../errors.js';
+import { writeFileAtomicSync } from '../../util/atomic-file.js';
 import { ownStartTime } from '../../util/process-identity.js';
 import { appendSync, type AppendWriteSync } from '../../spool/append-log.js';
 import { parseSpoolText, toSpoolLine, type DurableMessage } from '../../protocol/durable-message.js';
 import { ensureSpoolDir, producerFileName, spoolError, type DurablePaths } from '../../spool/paths.js';
-import { openDurableSync, readDurableSync, removeDurableSync } from '../../spool/spool-files.js';
+import { readDurableSync, removeDurableSync } from '../../spool/spool-files.js';
 
 export interface SpoolWriterOptions {
   /**
@@ -53,7 +52,7 @@ export class SpoolWriter {
 
   /**
    * Appends one message (fsync'd) and returns it with its new id.
-   * @throws SidewireError ERR_SPOOL when it cannot be written; TypeError when params are not JSON-encodable
+   * @throws SidewireError ERR_SPOOL when it cannot be written; ERR_ENCODE when params are not JSON-encodable
    */
   append(method: string, params: unknown): DurableMessage {
     const message: DurableMessage = {
@@ -91,7 +90,8 @@ export class SpoolWriter {
 
   /**
    * Removes delivered messages: the file is deleted when nothing else is left, else rewritten
-   * atomically (temp file, fsync, rename) with the rest.
+   * atomically (src/util/atomic-file.ts: temp file, fsync, rename; the old file stays as it was on
+   * failure) with the rest.
    * @throws SidewireError ERR_SPOOL
    */
   remove(ids: ReadonlySet<string>): void {
@@ -102,24 +102,9 @@ export class SpoolWriter {
         removeDurableSync(this.file);
         return;
       }
-      const tmp = `${this.file}.${randomBytes(4).toString('hex')}.tmp`;
-      const fd = openDurableSync(tmp, CREATE_NEW_FLAGS);
-      try {
-        try {
-          fs.writeFileSync(fd, rest.map(toSpoolLine).join('')); // loops until all is written
-          fs.fsyncSync(fd);
-        } finally {
-          fs.closeSync(fd);
-        }
-        fs.renameSync(tmp, this.file);
-      } catch (err) {
-        try {
-          removeDurableSync(tmp); // the old file stays as it was
-        } catch {
-          // left behind: the server removes .tmp files of producers that have exited
-        }
-        throw err;
-      }
+      // The temp is `<file>.<hex>.tmp`: a crash may leave it behind, and the server removes .tmp
+      // files of producers that have exited (spool-scan.ts).
+      writeFileAtomicSync(this.file, rest.map(toSpoolLine).join(''), { mode: 0o600, replace: 'rename' });
     } catch (err) {
       throw spoolError('rewrite the spool file', this.file, err);
     }
@@ -127,7 +112,7 @@ export class SpoolWriter {
 
   private checkLimit(size: number, method: string): void {
     if (size <= this.maxBytes) return;
-    throw new SidewireError('ERR_SPOOL', `cannot spool '${method}': ${this.file} would exceed ${this.maxBytes} bytes`, {
+    throw createError('ERR_SPOOL', `cannot spool '${method}': ${this.file} would exceed ${this.maxBytes} bytes`, {
       fixes: ['start the server so the spool is delivered and emptied', 'or raise the spool maxBytes option'],
       details: { path: this.file, limit: this.maxBytes },
     });

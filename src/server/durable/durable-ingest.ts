@@ -8,7 +8,7 @@
  * Both paths go through one queue and one window of recent ids, so a message reaches the store
  * (and the handlers) at most once, whoever replays it.
  */
-import { SidewireError } from '../../errors.js';
+import { createError } from '../../errors.js';
 import type { ClientInfo } from '../../protocol/client-info.js';
 import type { Connection } from '../connection.js';
 import type { MethodTable } from '../dispatch.js';
@@ -77,7 +77,7 @@ export class DurableIngest {
    */
   configure(option: DurableOption): this {
     if (this.loaded !== undefined) {
-      throw new SidewireError('ERR_INVALID_ARGUMENT', 'durable settings must be configured before the server listens', {
+      throw createError('ERR_INVALID_ARGUMENT', 'durable settings must be configured before the server listens', {
         fixes: ['pass the settings as the `durable` server option, or call server.durable.configure(...) before server.listen() (createServer, not serve)'],
       });
     }

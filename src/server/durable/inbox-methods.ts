@@ -4,7 +4,7 @@
  * spool dir; `inbox.count` and `inbox.list` read it back.
  */
 import type { StandardSchemaV1 } from '@standard-schema/spec';
-import { SidewireError } from '../../errors.js';
+import { createError } from '../../errors.js';
 import { CATCH_ALL } from '../catch-all-table.js';
 import type { Server } from '../server.js';
 import type { ServiceShape } from '../../protocol/service.js';
@@ -51,7 +51,7 @@ export function installInbox<S extends ServiceShape>(server: Server<S>): () => I
   const get = (): Inbox => {
     const paths = server.durable.paths;
     if (paths === undefined) {
-      throw new SidewireError('ERR_INVALID_ARGUMENT', 'the inbox exists once the server listens', { fixes: ['call server.listen() first'] });
+      throw createError('ERR_INVALID_ARGUMENT', 'the inbox exists once the server listens', { fixes: ['call server.listen() first'] });
     }
     if (inbox === undefined) {
       inbox = new Inbox(paths.inboxFile);

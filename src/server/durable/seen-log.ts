@@ -5,14 +5,11 @@
  * (at most once); nothing is ever handed to a handler twice. The log lives in the spool dir, which
  * is checked before the log is opened; appends are all or nothing (append-log.ts).
  */
-import * as fs from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { CREATE_NEW_FLAGS } from '../../util/safe-file.js';
+import { writeFileAtomic } from '../../util/atomic-file.js';
 import { AppendLog } from '../../spool/append-log.js';
 import type { DurableMessage } from '../../protocol/durable-message.js';
 import type { DurableDelivery, DurableStore } from './durable-store.js';
 import { ensureSpoolDir, spoolError, type DurablePaths } from '../../spool/paths.js';
-import { openDurable, removeDurableSync } from '../../spool/spool-files.js';
 
 export class SeenLog implements DurableStore {
   private readonly paths: DurablePaths;
@@ -73,26 +70,16 @@ export class SeenLog implements DurableStore {
     await this.log.open();
   }
 
-  /** Rewrites the log with the last `window` ids (new temp file, fsync, rename). */
+  /**
+   * Rewrites the log with the last `window` ids (src/util/atomic-file.ts: new temp file, fsync,
+   * rename; on failure the temp is removed and the old log stays).
+   */
   private async compact(): Promise<void> {
-    const tmp = `${this.paths.seenFile}.${randomBytes(4).toString('hex')}.tmp`;
     try {
-      const fh = await openDurable(tmp, CREATE_NEW_FLAGS);
-      try {
-        await fh.writeFile(this.recent.map((id) => JSON.stringify(id) + '\n').join(''));
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await fs.promises.rename(tmp, this.paths.seenFile);
+      await writeFileAtomic(this.paths.seenFile, this.recent.map((id) => JSON.stringify(id) + '\n').join(''), { mode: 0o600, replace: 'rename' });
       await this.log.close(); // reopened on the new file at the next delivery
       this.lines = this.recent.length;
     } catch {
-      try {
-        removeDurableSync(tmp);
-      } catch {
-        // an unsafe file under our temp name is left alone
-      }
       // keep appending to the old log; compaction is retried after the next delivery
     }
   }

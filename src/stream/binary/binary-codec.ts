@@ -14,6 +14,7 @@
  * A Buffer or Uint8Array anywhere becomes MessagePack `bin`; an object property whose value is
  * `undefined` is left out, as in JSON, so decoding with `decodeMsgpack` round-trips.
  */
+import { createError } from '../../errors.js';
 import { MAX_FRAME_LENGTH } from '../../framing/limits.js';
 import { encodeError } from '../../framing/msgpack.js';
 import { MsgpackEncoder, putU32 } from '../../framing/msgpack-encoder.js';
@@ -34,8 +35,9 @@ let sharedBusy = false;
  * `encoder.buf[encoder.base, encoder.pos)` (a new, bigger Buffer when it did not fit, holding
  * only this frame from offset 0), with `encoder.holeValue[i]` going at `encoder.holeAt[i]` when
  * `encoder.zeroCopyMinBytes` is set.
- * @throws TypeError when the message cannot be encoded (a symbol, a function, a cycle, a BigInt)
- *   or its payload is over 4 GiB - 1 bytes (what a u32 header can carry)
+ * @throws SidewireError ERR_ENCODE when the message cannot be encoded (a symbol, a function, a
+ *   cycle, a BigInt); ERR_MESSAGE_TOO_LARGE when its payload is over 4 GiB - 1 bytes (what a u32
+ *   header can carry)
  */
 export function encodeFrameInto(encoder: MsgpackEncoder, buf: Buffer, pos: number, message: unknown): void {
   encoder.begin(buf, pos);
@@ -54,7 +56,7 @@ export function encodeFrameInto(encoder: MsgpackEncoder, buf: Buffer, pos: numbe
  * without `id`), without the message object: the envelope is written from constants, in the
  * order `requestMessage`/`notificationMessage` give their keys, so the bytes are the same.
  * `params` must not be undefined (those messages leave the key out).
- * @throws TypeError like `encodeFrameInto`
+ * @throws SidewireError like `encodeFrameInto`
  */
 export function encodeCallInto(encoder: MsgpackEncoder, buf: Buffer, pos: number, id: number | undefined, method: string, params: unknown): void {
   encoder.begin(buf, pos);
@@ -72,7 +74,10 @@ export function encodeCallInto(encoder: MsgpackEncoder, buf: Buffer, pos: number
 function finishFrame(encoder: MsgpackEncoder): void {
   const payload = encoder.pos - encoder.base - FRAME_HEADER_BYTES + encoder.holeBytes;
   if (payload > MAX_FRAME_LENGTH) {
-    throw new TypeError(`cannot send a message of ${payload} bytes: a binary frame carries at most ${MAX_FRAME_LENGTH} bytes`);
+    throw createError('ERR_MESSAGE_TOO_LARGE', `cannot send a message of ${payload} bytes: a binary frame carries at most ${MAX_FRAME_LENGTH} bytes`, {
+      fixes: ['send less per message (split it), or stream large data in parts'],
+      details: { bytes: payload, limit: MAX_FRAME_LENGTH },
+    });
   }
   putU32(encoder.buf, encoder.base, payload);
 }
@@ -80,7 +85,7 @@ function finishFrame(encoder: MsgpackEncoder): void {
 /**
  * Encodes `message` as one binary-mode frame (header + MessagePack payload) in a Buffer of its own,
  * which may be kept, shared between connections, and written later.
- * @throws TypeError like `encodeFrameInto`
+ * @throws SidewireError like `encodeFrameInto`
  */
 export function encodeMessageFrame(message: unknown): Buffer {
   return encodeStandalone(message, Infinity) as Buffer;
@@ -90,7 +95,7 @@ export function encodeMessageFrame(message: unknown): Buffer {
  * Like `encodeMessageFrame`, but a message holding large binary values comes back as the list of
  * Buffers that make up the frame, the large values included without a copy (write them in order,
  * e.g. corked). Messages without such values come back as one Buffer.
- * @throws TypeError like `encodeFrameInto`
+ * @throws SidewireError like `encodeFrameInto`
  */
 export function encodeMessageParts(message: unknown): Buffer | Buffer[] {
   return encodeStandalone(message, ZERO_COPY_MIN_BYTES);

@@ -272,24 +272,15 @@ export class BinaryStream extends SocketMessageStream implements MessageStream {
 
   send(message: object | PreparedMessage, priority: MessagePriority = 'reply'): SendOutcome {
     if (!this.isOpen) return 'closed';
-    try {
-      if (message instanceof PreparedMessage) return this.writer.writeFrame(message.encoded('binary', encodeMessageFrame), priority);
-      return this.writer.writeMessage(message, priority);
-    } catch (err) {
-      if (!(err instanceof TypeError)) throw err;
-      throw new TypeError(`message cannot be encoded as MessagePack: ${err.message}`, { cause: err });
-    }
+    // a message that cannot be encoded throws ERR_ENCODE (binary-codec.ts); nothing is sent then
+    if (message instanceof PreparedMessage) return this.writer.writeFrame(message.encoded('binary', encodeMessageFrame), priority);
+    return this.writer.writeMessage(message, priority);
   }
 
   sendCall(id: number | undefined, method: string, params: unknown, priority: MessagePriority = 'reply'): SendOutcome {
     if (params === undefined) return this.send(id === undefined ? notificationMessage(method) : requestMessage(id, method), priority);
     if (!this.isOpen) return 'closed';
-    try {
-      return this.writer.writeCall(id, method, params, priority);
-    } catch (err) {
-      if (!(err instanceof TypeError)) throw err;
-      throw new TypeError(`message cannot be encoded as MessagePack: ${err.message}`, { cause: err });
-    }
+    return this.writer.writeCall(id, method, params, priority);
   }
 
   /** Stops reading requests from a peer that does not read its replies; resumes once it does. */

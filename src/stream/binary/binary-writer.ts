@@ -22,6 +22,7 @@
  */
 import type { Socket } from 'node:net';
 import { INDIRECT_FRAME_BYTES, writeIndirectFrame } from '../../framing/control-frames.js';
+import { createError } from '../../errors.js';
 import { MsgpackEncoder } from '../../framing/msgpack-encoder.js';
 import { encodeCallInto, encodeFrameInto, FRAME_HEADER_BYTES, frameParts, ZERO_COPY_MIN_BYTES } from './binary-codec.js';
 import type { SharedMemoryLink } from './shm-link.js';
@@ -69,7 +70,7 @@ export class BinaryWriter extends BatchWriter {
   /**
    * Encodes `message` as a frame and batches it (or writes it now when it is large, or when a
    * `reply` priority message finds EARLY_FLUSH_BYTES batched).
-   * @throws TypeError when the message cannot be encoded (nothing is sent then)
+   * @throws SidewireError ERR_ENCODE when the message cannot be encoded (nothing is sent then)
    */
   writeMessage(message: unknown, priority: MessagePriority = 'reply'): SendOutcome {
     const slab = this.beginFrame();
@@ -89,7 +90,7 @@ export class BinaryWriter extends BatchWriter {
    * Encodes the request `{ jsonrpc, id, method, params }` (or, without `id`, the notification) as
    * a frame without building the message object: the same bytes as `writeMessage` of it.
    * `params` must not be undefined.
-   * @throws TypeError when `params` cannot be encoded (nothing is sent then)
+   * @throws SidewireError ERR_ENCODE when `params` cannot be encoded (nothing is sent then)
    */
   writeCall(id: number | undefined, method: string, params: unknown, priority: MessagePriority = 'reply'): SendOutcome {
     const slab = this.beginFrame();
@@ -108,7 +109,7 @@ export class BinaryWriter extends BatchWriter {
   /** Before encoding a frame into the slab at `used`: the slab, or null when the socket is done. Sets `encoding`. */
   private beginFrame(): Buffer | null {
     if (!this.canWrite()) return null;
-    if (this.encoding) throw new TypeError('cannot send a message while another one is being encoded on the same connection (from a getter or toJSON-like code inside a message?)');
+    if (this.encoding) throw reentrantSend();
     // Nearly full: write the batch now, so the next frames can go at the start of the same slab
     // (when the OS took it all) instead of into a new one that the encoder would allocate.
     if (this.slab !== null && this.slab.length - this.used < MIN_ROOM) this.flush();
@@ -144,7 +145,7 @@ export class BinaryWriter extends BatchWriter {
   /** Batches an already encoded frame (e.g. a message published to many connections). */
   writeFrame(frame: Buffer, priority: MessagePriority = 'reply'): SendOutcome {
     if (!this.canWrite()) return 'closed';
-    if (this.encoding) throw new TypeError('cannot send a message while another one is being encoded on the same connection');
+    if (this.encoding) throw reentrantSend();
     const refused = this.refused(priority, frame.length);
     if (refused !== undefined) return refused;
     this.meter?.sent(frame.length);
@@ -339,4 +340,11 @@ export class BinaryWriter extends BatchWriter {
     const slab = this.slab;
     if (slab !== null) this.recycle(slab, frameEnd);
   }
+}
+
+/** `ERR_ENCODE` for a send from inside the encoding of another message on the same connection. */
+function reentrantSend(): Error {
+  return createError('ERR_ENCODE', 'cannot send a message while another one is being encoded on the same connection (from a getter or toJSON-like code inside a message?)', {
+    fixes: ['send from outside the values of a message: no sends from getters or toJSON'],
+  });
 }

@@ -3,7 +3,7 @@
  * a net.Socket, with coalesced bounded writes (`SocketWriter`).
  */
 import type { Socket } from 'node:net';
-import { SidewireError } from '../../errors.js';
+import { SidewireError, createError, encodeFailed, isSidewireError } from '../../errors.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../../framing/limits.js';
 import { NdjsonDecoder, encodeNdjson } from '../../framing/ndjson.js';
 import type { ReceiveBudget } from '../../framing/receive-budget.js';
@@ -119,7 +119,7 @@ export class NdjsonStream extends SocketMessageStream implements MessageStream {
     try {
       line = message instanceof PreparedMessage ? message.encoded('json', encodeNdjson) : encodeNdjson(message);
     } catch (err) {
-      throw new TypeError(`message cannot be encoded as JSON: ${err instanceof Error ? err.message : String(err)}`);
+      throw isSidewireError(err, 'ERR_ENCODE') ? err : encodeFailed('the message as JSON', err);
     }
     // UTF-8 needs at most 3 bytes per UTF-16 unit: only long lines are measured.
     const limit = this.outgoingLimit;
@@ -142,7 +142,7 @@ export class NdjsonStream extends SocketMessageStream implements MessageStream {
 
 /** The error `send` throws for a message over the peer's limit. */
 export function messageTooLarge(bytes: number, limit: number): SidewireError {
-  return new SidewireError('ERR_MESSAGE_TOO_LARGE', `message is ${bytes} bytes; the server accepts at most ${limit} (its limits.maxMessageBytes)`, {
+  return createError('ERR_MESSAGE_TOO_LARGE', `message is ${bytes} bytes; the server accepts at most ${limit} (its limits.maxMessageBytes)`, {
     fixes: ['send less per call (split the data over several calls)', 'raise limits.maxMessageBytes on the server', 'send Buffers in binary mode (no base64)'],
     details: { bytes, limit },
   });

@@ -2,7 +2,7 @@
  * The `sharedMemory` option of clients and servers (docs/shared-memory.md): whether binary-mode
  * connections may move large frames through a shared ring file instead of the socket, and how.
  */
-import { SidewireError } from '../../errors.js';
+import { SidewireError, createError } from '../../errors.js';
 import { MAX_RING_BYTES, MIN_RING_BYTES } from './shared-ring.js';
 
 export interface SharedMemoryOptions {
@@ -53,7 +53,7 @@ export function resolveSharedMemory(option: SharedMemoryOption | undefined): Sha
 }
 
 function invalid(option: string, value: unknown, expected: string): SidewireError {
-  return new SidewireError('ERR_INVALID_ARGUMENT', `${option} must be ${expected}, got ${String(value)}`, {
+  return createError('ERR_INVALID_ARGUMENT', `${option} must be ${expected}, got ${String(value)}`, {
     fixes: [`Pass ${expected} as ${option}, or leave it unset for the default.`],
     details: { option, value: String(value) },
   });
