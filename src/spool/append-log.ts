@@ -43,22 +43,12 @@ export function completeLengthSync(fd: number, size: number): number {
   return 0;
 }
 
-/** `completeLengthSync` on a FileHandle. */
+/**
+ * `completeLengthSync` on a FileHandle. Synchronous reads on its descriptor: this runs only when a
+ * log is opened or after a failed append (repairs are rare and read at most the torn tail).
+ */
 export async function completeLength(fh: fs.promises.FileHandle, size: number): Promise<number> {
-  const buf = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(size, 1)));
-  for (let end = size; end > 0; ) {
-    const start = Math.max(0, end - CHUNK);
-    let got = 0;
-    while (got < end - start) {
-      const { bytesRead } = await fh.read(buf, got, end - start - got, start + got);
-      if (bytesRead === 0) break; // the file shrank meanwhile
-      got += bytesRead;
-    }
-    const at = got === 0 ? -1 : buf.lastIndexOf(NEWLINE, got - 1);
-    if (at >= 0) return start + at + 1;
-    end = start;
-  }
-  return 0;
+  return Promise.resolve(completeLengthSync(fh.fd, size));
 }
 
 /** An append-only JSONL file, opened once and kept open. */
