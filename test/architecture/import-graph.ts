@@ -21,7 +21,10 @@ export interface ImportEdge {
 export const RANKS: ReadonlyMap<string, number> = new Map([
   ['cli', 9],
   ['index.ts', 8],
+  ['tasks', 8],
   ['daemon', 7],
+  ['zeromq', 7],
+  ['nats', 7],
   ['server', 6],
   ['client', 6],
   ['text', 6],
