@@ -125,9 +125,17 @@ export interface CallOptions {
   readonly idempotent?: boolean;
 }
 
+/** The client's scalar defaults (docs/protocol.md "Defaults (client)" is checked against them). */
+export const CLIENT_DEFAULTS = {
+  connectTimeoutMs: 5000,
+  callTimeoutMs: 30_000,
+  mode: 'auto',
+  maxMessageBytes: 16 * 1024 * 1024,
+} as const;
+
 /** The timeout of a call that sets none: `ClientOptions.callTimeoutMs`, else 30 s. */
 export function callTimeoutOf(options: ClientOptions): number {
-  return options.callTimeoutMs ?? 30_000;
+  return options.callTimeoutMs ?? CLIENT_DEFAULTS.callTimeoutMs;
 }
 
 const attempts: Check = {

@@ -6,7 +6,7 @@ import { formatEndpoint } from '../endpoint/parse.js';
 import { isSidewireError, createError } from '../errors.js';
 import { connectTransport } from '../transport/connect.js';
 import { PROTOCOL_VERSION, VERSION } from '../version.js';
-import type { ClientOptions } from './client-options.js';
+import { CLIENT_DEFAULTS, type ClientOptions } from './client-options.js';
 import { resolveClientTarget } from '../transport/client-target.js';
 import { resolveSharedMemory } from '../transport/shm/shm-options.js';
 import { BinaryStream } from '../stream/binary/binary-stream.js';
@@ -30,7 +30,7 @@ export interface Handshake {
  * @throws ConnectionError ERR_NOT_RUNNING / ERR_CONNECT / ERR_HANDSHAKE, TimeoutError ERR_TIMEOUT, EndpointError
  */
 export async function handshake(options: ClientOptions, handlers: SessionHandlers, subscribe: readonly string[]): Promise<Handshake> {
-  const mode = options.mode ?? 'auto';
+  const mode = options.mode ?? CLIENT_DEFAULTS.mode;
   if (mode !== 'auto') return handshakeIn(mode, options, handlers, subscribe);
   try {
     return await handshakeIn('binary', options, handlers, subscribe);
@@ -43,13 +43,13 @@ export async function handshake(options: ClientOptions, handlers: SessionHandler
 
 async function handshakeIn(mode: ClientWireMode, options: ClientOptions, handlers: SessionHandlers, subscribe: readonly string[]): Promise<Handshake> {
   const timers = options.timers ?? realTimers;
-  const timeoutMs = options.connectTimeoutMs ?? 5000;
+  const timeoutMs = options.connectTimeoutMs ?? CLIENT_DEFAULTS.connectTimeoutMs;
   const target = resolveClientTarget(options);
   const endpoint = formatEndpoint(target.endpoint);
   const socket = options.transportFactory
     ? await options.transportFactory(target, { timeoutMs })
     : await connectTransport(target.endpoint, { timeoutMs });
-  const stream = createClientStream(socket, mode, { timers, maxMessageBytes: options.maxMessageBytes });
+  const stream = createClientStream(socket, mode, { timers, maxMessageBytes: options.maxMessageBytes ?? CLIENT_DEFAULTS.maxMessageBytes });
   const binary = stream instanceof BinaryStream ? stream : undefined;
   const shmSettings = binary === undefined ? undefined : resolveSharedMemory(options.sharedMemory);
   const shm = shmSettings === undefined ? undefined : binary?.offerSharedMemory(shmSettings);

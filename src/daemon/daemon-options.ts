@@ -2,10 +2,14 @@
  * Options of the daemon kit (`createDaemon` / `startDaemon`): every server option, plus config,
  * pid file, signals, status fields and hooks.
  */
+import * as path from 'node:path';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
+import { currentUser, runtimeDirFor } from '../endpoint/runtime-dir.js';
 import type { Server } from '../server/server.js';
 import type { ServerOptions } from '../server/server-options.js';
 import type { ServiceShape } from '../protocol/service.js';
+import { bool, checkOptions, either, func, literal, millis, nested, nonEmptyText, object, text, type Check } from '../util/validate-options.js';
+import { VERSION } from '../version.js';
 
 /** Where a daemon's config comes from: defaults ← JSON file ← `<PREFIX><KEY>` environment variables. */
 export interface DaemonConfigOptions<C> {
@@ -104,4 +108,66 @@ export function configEndpoint(config: unknown): string | undefined {
   if (typeof config !== 'object' || config === null) return undefined;
   const value = (config as Record<string, unknown>)['endpoint'];
   return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** The daemon kit's own defaults (docs/protocol.md "Defaults (daemon kit)" is checked against them). */
+export const DAEMON_DEFAULTS = {
+  app: 'sidewire',
+  drainMs: 5000,
+  handleSignals: true,
+  socketMode: 0o600,
+} as const;
+
+/** The allowed values of the daemon kit's own options; the server options are checked by the server. */
+const DAEMON_CHECKS: { readonly [K in Exclude<keyof DaemonOptions, keyof ServerOptions>]-?: Check } = {
+  config: nested({ file: nonEmptyText, defaults: object, envPrefix: text, schema: object }, true),
+  endpointFromConfig: func,
+  version: text,
+  status: func,
+  onReload: func,
+  onStop: func,
+  setup: func,
+  pidFile: either(literal(false), nonEmptyText),
+  handleSignals: bool,
+  drainMs: millis(0, '(0 = abort in-flight requests at once)'),
+  now: func,
+};
+
+/** A daemon's options with every default applied, resolved once in the constructor. */
+export interface ResolvedDaemonOptions {
+  readonly app: string;
+  /** The instance name (default: the app). */
+  readonly name: string;
+  readonly now: () => number;
+  readonly drainMs: number;
+  readonly handleSignals: boolean;
+  /** The pid file path, or false for none. */
+  readonly pidFile: string | false;
+  /** Reported by STATUS. */
+  readonly version: string;
+  /** Mode of the socket file (the owner rule of `daemon.stop` reads it). */
+  readonly socketMode: number;
+  readonly warn: (message: string) => void;
+}
+
+/**
+ * Checks the daemon kit's own options and applies every default (the server checks the rest).
+ * @throws SidewireError ERR_INVALID_ARGUMENT naming the option, its value and what is allowed
+ */
+export function resolveDaemonOptions(options: DaemonOptions<ServiceShape, unknown>): ResolvedDaemonOptions {
+  checkOptions(options, DAEMON_CHECKS as Record<string, Check>);
+  const app = options.app ?? DAEMON_DEFAULTS.app;
+  const name = options.name ?? app;
+  const onWarning = options.onWarning;
+  return {
+    app,
+    name,
+    now: options.now ?? Date.now,
+    drainMs: options.drainMs ?? DAEMON_DEFAULTS.drainMs,
+    handleSignals: options.handleSignals ?? DAEMON_DEFAULTS.handleSignals,
+    pidFile: options.pidFile ?? path.join(runtimeDirFor(app, options.env ?? process.env, currentUser()), `${name}.pid`),
+    version: options.version ?? options.server?.version ?? VERSION,
+    socketMode: options.socketMode ?? DAEMON_DEFAULTS.socketMode,
+    warn: onWarning ?? ((m: string) => process.emitWarning(m, { code: 'SIDEWIRE' })),
+  };
 }

@@ -18,18 +18,15 @@
  * ```
  */
 import { EventEmitter } from 'node:events';
-import * as path from 'node:path';
 import { parseEndpoint } from '../endpoint/parse.js';
-import { currentUser, runtimeDirFor } from '../endpoint/runtime-dir.js';
 import { createError } from '../errors.js';
 import type { RequestContext } from '../server/dispatch.js';
 import { ErrorCodes, ResponseError } from '../protocol/response-error.js';
 import { Server } from '../server/server.js';
 import type { ServiceShape, UntypedService } from '../protocol/service.js';
-import { VERSION } from '../version.js';
 import { DaemonConfigState, type DaemonReloadOutcome } from './daemon-config-state.js';
 import { createDaemonCommands, DAEMON_ERROR_CODE, type DaemonHost } from './daemon-commands.js';
-import type { DaemonOptions, DaemonStopInfo } from './daemon-options.js';
+import { resolveDaemonOptions, type DaemonOptions, type DaemonStopInfo, type ResolvedDaemonOptions } from './daemon-options.js';
 import { ownerRefusal } from './daemon-owner.js';
 import { installDaemonSignals } from './daemon-signals.js';
 import { acquirePidFile, removePidFileIfOurs } from './pid-file.js';
@@ -62,8 +59,8 @@ export class Daemon<S extends ServiceShape = UntypedService, C = Record<string, 
   /** Resolves once the daemon is stopped (never rejects). */
   readonly stopped: Promise<DaemonStopInfo>;
   private readonly options: DaemonOptions<S, C>;
-  private readonly app: string;
-  private readonly name: string;
+  /** The options with their defaults, resolved once. */
+  private readonly resolved: ResolvedDaemonOptions;
   private readonly now: () => number;
   /** The config and the endpoint bound from it; reloads. */
   private readonly configState: DaemonConfigState<C>;
@@ -77,11 +74,10 @@ export class Daemon<S extends ServiceShape = UntypedService, C = Record<string, 
   constructor(options: DaemonOptions<S, C> = {}) {
     super();
     this.options = options;
-    this.app = options.app ?? 'sidewire';
-    this.name = options.name ?? this.app;
-    this.now = options.now ?? Date.now;
+    this.resolved = resolveDaemonOptions(options as DaemonOptions<ServiceShape, unknown>);
+    this.now = this.resolved.now;
     this.server = new Server<S>(options);
-    this.configState = new DaemonConfigState<C>({ options, app: this.app, server: this.server, reloaded: (outcome) => this.emit('reload', outcome) });
+    this.configState = new DaemonConfigState<C>({ options, app: this.resolved.app, server: this.server, reloaded: (outcome) => this.emit('reload', outcome) });
     this.stateMachine = new DaemonStateMachine({ now: this.now });
     this.stopped = new Promise((resolve) => {
       this.resolveStopped = resolve;
@@ -130,7 +126,7 @@ export class Daemon<S extends ServiceShape = UntypedService, C = Record<string, 
           reload: () => void this.reloadFromSignal(),
           exit: () => this.removePid(),
         },
-        { signals: this.options.handleSignals ?? true },
+        { signals: this.resolved.handleSignals },
       );
       this.stateMachine.transition('running');
     } catch (err) {
@@ -174,7 +170,7 @@ export class Daemon<S extends ServiceShape = UntypedService, C = Record<string, 
   private async shutdown(reason: string): Promise<void> {
     if (this.state !== 'stopping' && this.state !== 'stopped') this.stateMachine.transition('stopping');
     try {
-      await this.server.close({ deadlineMs: this.options.drainMs ?? 5000 });
+      await this.server.close({ deadlineMs: this.resolved.drainMs });
       await this.options.onStop?.();
     } catch (err) {
       this.warn(`error while stopping: ${err instanceof Error ? err.message : String(err)}`);
@@ -189,9 +185,8 @@ export class Daemon<S extends ServiceShape = UntypedService, C = Record<string, 
   }
 
   private acquirePid(): void {
-    const option = this.options.pidFile;
-    if (option === false) return;
-    const file = option ?? path.join(runtimeDirFor(this.app, this.options.env ?? process.env, currentUser()), `${this.name}.pid`);
+    const file = this.resolved.pidFile;
+    if (file === false) return;
     acquirePidFile(file);
     this.pidPath = file;
   }
@@ -224,8 +219,7 @@ export class Daemon<S extends ServiceShape = UntypedService, C = Record<string, 
   }
 
   private warn(message: string): void {
-    const warn = this.options.onWarning ?? ((m: string) => process.emitWarning(m, { code: 'SIDEWIRE' }));
-    warn(message);
+    this.resolved.warn(message);
   }
 
   /** Registers the built-in methods and their text aliases, and `daemon.stop`. */
@@ -237,7 +231,7 @@ export class Daemon<S extends ServiceShape = UntypedService, C = Record<string, 
       status: () => ({ reloads: this.configState.reloads, configFile: this.options.config?.file ?? null, ...(this.options.status?.() ?? {}) }),
       reload: () => this.reload('command'),
       connections: () => this.server.connectionCount,
-      version: this.options.version ?? this.options.server?.version ?? VERSION,
+      version: this.resolved.version,
       get endpoint() {
         return endpoint();
       },
@@ -259,7 +253,7 @@ export class Daemon<S extends ServiceShape = UntypedService, C = Record<string, 
     }
     const endpoint = parseEndpoint(this.server.endpoint);
     if (endpoint !== 'auto') {
-      const refusal = ownerRefusal({ endpoint, socketMode: this.options.socketMode ?? 0o600, tokenRequired: this.server.token !== undefined });
+      const refusal = ownerRefusal({ endpoint, socketMode: this.resolved.socketMode, tokenRequired: this.server.token !== undefined });
       if (refusal !== undefined) throw new ResponseError(ErrorCodes.Unauthorized, refusal);
     }
     // Reply first: stop() drains in-flight requests, this one included.

@@ -39,7 +39,7 @@ export class Connection {
   private readonly host: ConnectionHost;
   private readonly subs = new Set<string>();
   /** The requests in flight, and how each runs. */
-  private readonly requests: RequestRunner;
+  private readonly requests: RequestRunner<Connection>;
   /** Its batches: length limits, slices that let other connections run (batch-runner.ts). */
   private readonly batches: BatchRunner;
   private pendingReplies = 0;

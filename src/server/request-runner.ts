@@ -16,7 +16,6 @@
  */
 import type { MethodEntry } from './dispatch.js';
 import { validateParams } from './dispatch.js';
-import type { Connection } from './connection.js';
 import type { ConnectionHost } from './connection-host.js';
 import type { ContextSource } from './request-context.js';
 import type { ResolvedLimits } from './server-options.js';
@@ -60,7 +59,7 @@ interface InFlight {
   finish(response: ResponseMessage): void;
 }
 
-export class RequestRunner<S extends RequestSource = Connection> {
+export class RequestRunner<S extends RequestSource = RequestSource> {
   private readonly conn: S;
   private readonly host: RunnerHost<S>;
   /** True for text commands (RunnerKind `command`). */
