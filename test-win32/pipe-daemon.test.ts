@@ -65,11 +65,10 @@ describe('win32: sidewire serve on the default named pipe', () => {
   });
 
   it('sidewire call, notify and status find the daemon by --app alone', async () => {
-    const [call, notify, status] = await Promise.all([
-      runCli(['call', 'echo', '{"x":[1,2]}', '--app', app], {}, STEP_MS),
-      runCli(['notify', 'cli.note', '{"y":2}', '--app', app], {}, STEP_MS),
-      runCli(['status', '--app', app, '--json'], {}, STEP_MS),
-    ]);
+    // One after the other: three node.exe starts at once can take minutes on a loaded machine.
+    const call = await runCli(['call', 'echo', '{"x":[1,2]}', '--app', app], {}, STEP_MS);
+    const notify = await runCli(['notify', 'cli.note', '{"y":2}', '--app', app], {}, STEP_MS);
+    const status = await runCli(['status', '--app', app, '--json'], {}, STEP_MS);
     assert.equal(call.code, 0, call.stderr);
     assert.deepEqual(JSON.parse(call.stdout), { x: [1, 2] });
     assert.equal(notify.code, 0, notify.stderr);

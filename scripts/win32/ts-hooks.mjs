@@ -1,6 +1,7 @@
 // Module hooks for running TypeScript under node.exe on Wine (scripts/run-win32.mjs).
 // tsx cannot run there (esbuild.exe needs bcryptprimitives.dll, which Wine 8 lacks), so the lane
-// transpiles every .ts file on Linux first into .win32/js/ (same tree, .ts -> .js) and these hooks
+// transpiles every .ts file on Linux first into a dir of its own under .win32/ (same tree,
+// .ts -> .js; its path in SIDEWIRE_WIN32_JS) and these hooks
 // serve that JavaScript for each .ts URL. `--import tsx` in a child's arguments resolves to
 // scripts/win32/tsx-shim.mjs (a no-op: NODE_OPTIONS already loaded this file).
 import { existsSync, readFileSync } from 'node:fs';
@@ -8,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import * as path from 'node:path';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const jsRoot = path.join(root, '.win32', 'js');
+/** Where this run's JavaScript is (a Windows path, set by scripts/run-win32.mjs). */
+const jsRoot = process.env['SIDEWIRE_WIN32_JS'] ?? path.join(root, '.win32', 'js');
 const shim = new URL('./tsx-shim.mjs', import.meta.url).href;
 
 export async function resolve(specifier, context, next) {
