@@ -144,7 +144,9 @@ export function assertEndpoint(endpoint: Endpoint, options: ParseEndpointOptions
 }
 
 function relativePathError(input: string, rel: string, options: ParseEndpointOptions): EndpointError {
-  const example = options.suggestDir === undefined ? path.resolve(rel) : path.join(options.suggestDir, path.basename(rel));
+  // A socket path is a POSIX path: a POSIX suggestDir keeps its slashes even where node runs as win32.
+  const dir = options.suggestDir;
+  const example = dir === undefined ? path.resolve(rel) : (dir.startsWith('/') ? path.posix : path).join(dir, path.basename(rel));
   const fix = options.source === undefined
     ? `use an absolute path such as unix://${example}`
     : `set ${options.source} to an absolute path such as unix://${example}, or unset it`;

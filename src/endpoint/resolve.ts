@@ -238,6 +238,20 @@ export function validateEndpoint(endpoint: Endpoint, context: ValidateContext): 
   }
 }
 
+/**
+ * A relative `unix://` path where Unix sockets are not used (Windows): the platform error, whose
+ * fixes work there, instead of a format error suggesting an absolute socket path (regression
+ * test in test-win32/, docs/windows.md).
+ */
+function unixOffPlatform(err: unknown, base: Omit<ValidateContext, 'source'>): EndpointError | undefined {
+  if (base.platform.supports.unix || !(err instanceof EndpointError) || err.code !== 'ERR_ENDPOINT_FORMAT') return undefined;
+  const { reason, value, origin } = err.details;
+  if (reason !== 'relative-path' || typeof value !== 'string') return undefined;
+  const socketPath = value.replace(/^(?:unix|ipc):(?:\/\/)?/i, '');
+  const ctx: ValidateContext = { ...base, source: origin === undefined ? 'explicit' : 'env' };
+  return platformError({ kind: 'unix', path: socketPath }, ctx, 'Unix socket files are not used on Windows; sidewire uses named pipes there');
+}
+
 /** The explicit option or the environment variable, when one of them names an endpoint. */
 function override(
   options: ResolveOptions,
@@ -278,7 +292,13 @@ export function resolveEndpoint(options: ResolveOptions): ResolvedEndpoint {
   const platform = options.platform ?? currentPlatform();
   const user = options.user ?? currentUser();
   const runtimeDir = runtimeDirFor(app, env, user);
-  const picked = override(options, env, envVar, runtimeDir);
+  const base = { platform, envVar, allowRemote: options.allowRemote ?? false, app, name, runtimeDir, user };
+  let picked: ReturnType<typeof override>;
+  try {
+    picked = override(options, env, envVar, runtimeDir);
+  } catch (err) {
+    throw unixOffPlatform(err, base) ?? err;
+  }
   const endpoint = picked?.endpoint ?? defaultEndpoint(app, name, platform, runtimeDir, user);
   const source = picked?.source ?? 'default';
   const warnings = validateEndpoint(endpoint, { platform, source, envVar, allowRemote: options.allowRemote ?? false, app, name, runtimeDir, user });

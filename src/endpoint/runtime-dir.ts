@@ -1,7 +1,9 @@
 /**
  * The per-user runtime directory that holds socket files, discovery files, locks and spools
  * (docs/protocol.md §1): `$XDG_RUNTIME_DIR/<app>` when XDG_RUNTIME_DIR names a directory owned by the
- * current user, else `<os tmpdir>/<app>-<uid>` (`<app>-<user>` on Windows, which has no uid).
+ * current user, else `<os tmpdir>/<app>-<uid>`. On Windows (no uid) it is `%LOCALAPPDATA%\<app>`, where
+ * a Windows user looks for an application's per-user local files (docs/windows.md), else
+ * `<os tmpdir>\<app>-<user>` when LOCALAPPDATA is unset or not absolute.
  * It is created with mode 0700; an existing one must be a real directory (not a symlink), owned
  * by the current user, with no group/other access.
  */
@@ -68,8 +70,21 @@ export function runtimeDirFor(
       // unreadable or missing: fall back to tmpdir
     }
   }
+  if (user.uid === null) {
+    const local = windowsLocalAppData(env);
+    if (local !== null) return local.join(local.dir, app);
+  }
   const suffix = user.uid === null ? safeUserName(user.username) : String(user.uid);
   return path.join(user.tmpdir, `${app}-${suffix}`);
+}
+
+/** `%LOCALAPPDATA%` with the path flavour that reads it as absolute (win32 on Windows), or null. */
+function windowsLocalAppData(env: Readonly<Record<string, string | undefined>>): { dir: string; join: (...parts: string[]) => string } | null {
+  const dir = env['LOCALAPPDATA'];
+  if (dir === undefined || dir === '') return null;
+  if (path.isAbsolute(dir)) return { dir, join: path.join };
+  if (path.win32.isAbsolute(dir) && /^[A-Za-z]:[\\/]|^[\\/]{2}[^\\/]/.test(dir)) return { dir, join: path.win32.join };
+  return null;
 }
 
 function unsafe(dir: string, why: string, fix: string, details: Record<string, unknown>): RuntimeDirStatus {

@@ -102,7 +102,8 @@ describe('parseEndpoint: rejected forms', () => {
 
   it('suggests an absolute version of a relative path', () => {
     const err = formatErrorOf(() => parseEndpoint('ipc://relative/x.sock'));
-    assert.match(err.fixes[0] ?? '', /use an absolute path such as unix:\/\/\/.*relative\/x\.sock/);
+    // The current directory's form: /abs/relative/x.sock, or Z:\abs\relative\x.sock under node.exe (win32 lane).
+    assert.match(err.fixes[0] ?? '', /use an absolute path such as unix:\/\/(\/|[A-Z]:\\).*relative[\\/]x\.sock/);
   });
 
   it('suggests the pipe name alone for a full pipe path after pipe://', () => {

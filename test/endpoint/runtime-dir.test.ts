@@ -160,6 +160,18 @@ describe('runtimeDirFor', () => {
   it('uses the safe user name where there is no uid', () => {
     assert.equal(runtimeDirFor('app', xdgEnv, { uid: null, username: 'Jane Doe', tmpdir: '/tmp' }), '/tmp/app-jane_doe');
   });
+
+  it('is %LOCALAPPDATA%\\<app> on Windows (no uid), ignoring XDG_RUNTIME_DIR', () => {
+    const jane = { uid: null, username: 'Jane Doe', tmpdir: 'C:\\Users\\Jane\\AppData\\Local\\Temp' };
+    const env = { ...xdgEnv, LOCALAPPDATA: 'C:\\Users\\Jane\\AppData\\Local' };
+    assert.equal(runtimeDirFor('app', env, jane), 'C:\\Users\\Jane\\AppData\\Local\\app');
+  });
+
+  it('falls back to <tmpdir>/<app>-<user> on Windows when LOCALAPPDATA is unset, empty or relative', () => {
+    for (const LOCALAPPDATA of [undefined, '', 'AppData\\Local', 'C:relative']) {
+      assert.equal(runtimeDirFor('app', { LOCALAPPDATA }, { uid: null, username: 'Jane Doe', tmpdir: '/tmp' }), '/tmp/app-jane_doe', String(LOCALAPPDATA));
+    }
+  });
 });
 
 describe('safeUserName', () => {

@@ -13,9 +13,9 @@ import { RawPeer } from '../helpers/arrivals.js';
 export interface TestServer<S extends ServiceShape = UntypedService> {
   readonly server: Server<S>;
   readonly dir: string;
-  /** The socket path. */
+  /** The socket path (the pipe path `\\.\pipe\<app>` on Windows). */
   readonly path: string;
-  /** `unix://<path>`. */
+  /** `unix://<path>` (`pipe://<app>` on Windows). */
   readonly endpoint: string;
   /** Environment that makes the runtime dir live inside `dir`. */
   readonly env: Record<string, string>;
@@ -23,18 +23,24 @@ export interface TestServer<S extends ServiceShape = UntypedService> {
   cleanup(): Promise<void>;
 }
 
-/** A server on `unix://<tmp>/s.sock` with its runtime dir in the same temp dir. */
+/**
+ * A server on `unix://<tmp>/s.sock` with its runtime dir in the same temp dir. Under node.exe (the
+ * win32 lane, docs/windows.md) it is the named pipe `pipe://<app>` instead, the runtime dir still in
+ * the temp dir (through LOCALAPPDATA).
+ */
 export async function startServer<S extends ServiceShape = UntypedService>(options: ServerOptions = {}): Promise<TestServer<S>> {
   const { dir, cleanup } = tempDir('swr');
-  const socketPath = path.join(dir, 's.sock');
-  const env = { XDG_RUNTIME_DIR: dir };
   const app = uniqueName('a');
-  const server = await serve<S>({ app, endpoint: `unix://${socketPath}`, env, cleanupOnExit: false, ...options });
+  const win32 = process.platform === 'win32';
+  const socketPath = win32 ? `\\\\.\\pipe\\${app}` : path.join(dir, 's.sock');
+  const endpoint = win32 ? `pipe://${app}` : `unix://${socketPath}`;
+  const env: Record<string, string> = win32 ? { LOCALAPPDATA: dir } : { XDG_RUNTIME_DIR: dir };
+  const server = await serve<S>({ app, endpoint, env, cleanupOnExit: false, ...options });
   return {
     server,
     dir,
     path: socketPath,
-    endpoint: `unix://${socketPath}`,
+    endpoint,
     env,
     app,
     async cleanup() {

@@ -72,12 +72,14 @@ export class SeenLog implements DurableStore {
 
   /**
    * Rewrites the log with the last `window` ids (src/util/atomic-file.ts: new temp file, fsync,
-   * rename; on failure the temp is removed and the old log stays).
+   * rename; on failure the temp is removed and the old log stays). The log is closed first:
+   * Windows refuses to rename over an open file (EPERM), and compaction then never happened there
+   * (docs/windows.md). It is reopened, on the new file or the old one, at the next delivery.
    */
   private async compact(): Promise<void> {
     try {
+      await this.log.close();
       await writeFileAtomic(this.paths.seenFile, this.recent.map((id) => JSON.stringify(id) + '\n').join(''), { mode: 0o600, replace: 'rename' });
-      await this.log.close(); // reopened on the new file at the next delivery
       this.lines = this.recent.length;
     } catch {
       // keep appending to the old log; compaction is retried after the next delivery
