@@ -1,11 +1,15 @@
 /**
  * Listening on a Linux abstract socket (`unix:@name`): no file, so nothing can be stale and
  * nothing is reclaimed or removed; the kernel frees the name when the server's socket closes.
+ * The name is bound with its exact length where possible (abstract-exact.ts), so programs in
+ * other languages reach it.
  */
+import * as fs from 'node:fs';
 import * as net from 'node:net';
 import type { Endpoint } from '../endpoint/endpoint.js';
 import { toNetAddress } from '../endpoint/parse.js';
 import { systemCode } from '../errors.js';
+import { listenAbstractFd } from './abstract-exact.js';
 import { listenServer } from './bind.js';
 import type { BoundServer } from './bind.js';
 import { findOwnerPid } from './discovery.js';
@@ -28,11 +32,23 @@ export interface AbstractListenContext {
  */
 export async function listenAbstract(endpoint: AbstractEndpoint, ctx: AbstractListenContext): Promise<BoundServer> {
   const server = net.createServer();
+  let fd: number | undefined;
   try {
-    await listenServer(server, { ...(toNetAddress(endpoint) as { path: string }), exclusive: true });
+    fd = listenAbstractFd(endpoint.name);
+    await listenServer(server, fd === undefined ? { ...(toNetAddress(endpoint) as { path: string }), exclusive: true } : { fd });
   } catch (err) {
+    if (fd !== undefined && !server.listening) closeQuietly(fd);
     const ownerPid = systemCode(err) === 'EADDRINUSE' ? findOwnerPid(ctx.runtimeDir, ctx.name, endpoint) : undefined;
     throw mapListenError(err, endpoint, { operation: 'bind', envVar: ctx.envVar, ...(ownerPid === undefined ? {} : { ownerPid }) });
   }
   return { server, endpoint, removeFiles: () => undefined };
+}
+
+/** Closes a descriptor that no server adopted (errors ignored: it is being given up). */
+function closeQuietly(fd: number): void {
+  try {
+    fs.closeSync(fd);
+  } catch {
+    // already closed by a handle that took it
+  }
 }
