@@ -9,6 +9,7 @@ export const BUN_EXCLUDED = [
   ['test/docs/', 'reads docs/ and src/ text: no runtime behaviour to test'],
   ['test/package/', 'npm pack/install and node-gyp builds: Node tooling, not the library'],
   ['test/stress/', 'the quick stress suite takes minutes under Node already; the lane must stay under ~5 minutes'],
+  ['test/framing/', 'pure codecs without I/O, run end to end under Bun by every client and server test; their property tests alone take ~2 minutes of the ~5'],
 ];
 
 /** Why `file` is left out of the Bun lane, or undefined when it runs. */

@@ -4,7 +4,6 @@
  * The name is bound with its exact length where possible (abstract-exact.ts), so programs in
  * other languages reach it.
  */
-import * as fs from 'node:fs';
 import * as net from 'node:net';
 import type { Endpoint } from '../endpoint/endpoint.js';
 import { toNetAddress } from '../endpoint/parse.js';
@@ -32,23 +31,15 @@ export interface AbstractListenContext {
  */
 export async function listenAbstract(endpoint: AbstractEndpoint, ctx: AbstractListenContext): Promise<BoundServer> {
   const server = net.createServer();
-  let fd: number | undefined;
   try {
-    fd = listenAbstractFd(endpoint.name);
+    // Once given to listen({ fd }), the descriptor is the server's: Node closes it with the server,
+    // or when listen() on it fails; it is not closed here (its number may already be reused).
+    // Node leaves it open only when it cannot treat it as a pipe, which a unix socket always is.
+    const fd = listenAbstractFd(endpoint.name);
     await listenServer(server, fd === undefined ? { ...(toNetAddress(endpoint) as { path: string }), exclusive: true } : { fd });
   } catch (err) {
-    if (fd !== undefined && !server.listening) closeQuietly(fd);
     const ownerPid = systemCode(err) === 'EADDRINUSE' ? findOwnerPid(ctx.runtimeDir, ctx.name, endpoint) : undefined;
     throw mapListenError(err, endpoint, { operation: 'bind', envVar: ctx.envVar, ...(ownerPid === undefined ? {} : { ownerPid }) });
   }
   return { server, endpoint, removeFiles: () => undefined };
-}
-
-/** Closes a descriptor that no server adopted (errors ignored: it is being given up). */
-function closeQuietly(fd: number): void {
-  try {
-    fs.closeSync(fd);
-  } catch {
-    // already closed by a handle that took it
-  }
 }
