@@ -341,6 +341,9 @@ static napi_value Alloc(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* native/abstract.c: abstractListen, abstractConnect. */
+napi_value sidewire_abstract_init(napi_env env, napi_value exports);
+
 NAPI_MODULE_INIT() {
   static const struct {
     const char* name;
@@ -355,5 +358,6 @@ NAPI_MODULE_INIT() {
     if (napi_create_function(env, functions[i].name, NAPI_AUTO_LENGTH, functions[i].cb, NULL, &fn) != napi_ok) return NULL;
     if (napi_set_named_property(env, exports, functions[i].name, fn) != napi_ok) return NULL;
   }
+  if (sidewire_abstract_init(env, exports) == NULL) return NULL;
   return exports;
 }

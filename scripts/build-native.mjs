@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The `install` script: makes sure sidewire's optional native helper (native/shm.c, the
-// shared-memory side channel of binary mode, docs/shared-memory.md) can be loaded, the way
+// The `install` script: makes sure sidewire's optional native helper (native/shm.c: the
+// shared-memory side channel of binary mode, docs/shared-memory.md; native/abstract.c: abstract
+// sockets bound with their exact name, docs/protocol.md) can be loaded, the way
 // node-gyp-build does it: the prebuilt binary shipped in prebuilds/<platform>-<arch>/ when one
 // fits this machine (no compiler needed), otherwise a source build with node-gyp (binding.gyp).
 // Never fails the install: when neither works (no prebuild for this platform and no compiler or
@@ -19,8 +20,8 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const quiet = process.argv.includes('--quiet');
 const fromSource = process.argv.includes('--build-from-source') || /^(true|1|sidewire)$/.test(process.env.npm_config_build_from_source ?? '');
-/** The functions the helper must have (src/transport/shm/native.ts checks the same). */
-const FUNCTIONS = ['createSealed', 'createMemfd', 'seals', 'fsType', 'openPath', 'peerCredentials', 'map', 'view', 'unmap', 'alloc'];
+/** The functions the helper must have (src/transport/shm/native.ts and abstract-exact.ts check the same). */
+const FUNCTIONS = ['createSealed', 'createMemfd', 'seals', 'fsType', 'openPath', 'peerCredentials', 'map', 'view', 'unmap', 'alloc', 'abstractListen', 'abstractConnect'];
 
 function skip(why) {
   console.error(`sidewire: native helper not available (${why}); binary mode works without the shared-memory side channel`);

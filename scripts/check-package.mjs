@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run check:package`: packs sidewire as npm would publish it and checks the tarball.
-//   - our own rules: LICENSE, CHANGELOG.md, README.md, binding.gyp, native/shm.c and a linux-x64
+//   - our own rules: LICENSE, CHANGELOG.md, README.md, binding.gyp, native/*.c and a linux-x64
 //     prebuilt native helper are in it; no source map points at a file the package lacks; every
 //     relative link of the packed README and docs/*.md names a file in the package;
 //   - publint (package.json fields against the files) with warnings as errors;
@@ -35,7 +35,7 @@ const tgz = join(dest, info.filename);
 const files = new Set(info.files.map((f) => f.path));
 console.log(`packed ${info.filename}: ${info.entryCount} files, ${(info.size / 1024).toFixed(1)} kB packed, ${(info.unpackedSize / 1024).toFixed(1)} kB unpacked`);
 
-for (const required of ['LICENSE', 'CHANGELOG.md', 'README.md', 'binding.gyp', 'native/shm.c', 'scripts/build-native.mjs']) {
+for (const required of ['LICENSE', 'CHANGELOG.md', 'README.md', 'binding.gyp', 'native/shm.c', 'native/abstract.c', 'scripts/build-native.mjs']) {
   if (!files.has(required)) problems.push(`${required} is not in the package`);
 }
 if (![...files].some((f) => /^prebuilds\/linux-x64\/[^/]+\.node$/.test(f))) problems.push('no prebuilt native helper (prebuilds/linux-x64/*.node): run `npm run build:prebuilds`');

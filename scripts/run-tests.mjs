@@ -2,7 +2,7 @@
 // Runs every test/**/*.test.ts with node:test (TypeScript through tsx), two files at a time, each
 // file in its own process (scripts/test-file-run.mjs), and prints each file's spec report when it
 // ends, then a summary: counts, failed files, slowest files.
-// Usage: node scripts/run-tests.mjs [--dist] [filter...]   (filters match file paths)
+// Usage: node scripts/run-tests.mjs [--dist] [--bun] [filter...]   (filters match file paths)
 // --dist (used by `npm test`, after the build): CLI tests run the built dist/cli/main.js.
 //
 // Watchdogs, sized for a busy 2-core machine (a file that takes 20 s idle can take 2 minutes there):
@@ -12,9 +12,10 @@
 // SIDEWIRE_TEST_TIMEOUT_SCALE (default 1, 0.1-100) multiplies all of them, for slower machines; the
 // test files see it too (test/stress/quick.test.ts scales its budget by it).
 // (Node 20's own --test-timeout is per file, and applies only in `node --test`'s parent process.)
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { killGroup, runTestFile } from './test-file-run.mjs';
+import { bunExclusion } from './bun-lane.mjs';
+import { bunRunner, killGroup, runTestFile } from './test-file-run.mjs';
 
 const CONCURRENCY = 2;
 /** Per-file deadline, ms: generous enough for a loaded machine, still catches a hang. */
@@ -57,18 +58,25 @@ const secs = (ms) => `${(ms / 1000).toFixed(1)} s`;
 
 const args = process.argv.slice(2);
 const useDist = args.includes('--dist');
-const filters = args.filter((a) => a !== '--dist');
+// --bun (`npm run test:bun`): each file under `bun test` instead of Node, without the files
+// scripts/bun-lane.mjs leaves out (docs/runtimes.md); the CLI tests then run the CLI under Bun too.
+const useBun = args.includes('--bun');
+const filters = args.filter((a) => a !== '--dist' && a !== '--bun');
 const scale = numberFromEnv('SIDEWIRE_TEST_TIMEOUT_SCALE', 1, 0.1, 100);
 const budget = numberFromEnv('SIDEWIRE_TEST_BUDGET_MS', DEFAULT_BUDGET_MS * scale, 1000, 24 * 3600_000);
 const files = walk('test')
   .map((f) => relative('.', f).split('\\').join('/'))
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
+  .filter((f) => !useBun || bunExclusion(f) === undefined)
   .sort((a, b) => Number(SLOW_FILES.has(b)) - Number(SLOW_FILES.has(a)) || a.localeCompare(b));
 if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
 
+/** The pinned bun of devDependencies (.ci/run installs it with `npm ci`). */
+const BUN = join('node_modules', '.bin', 'bun');
+if (useBun && !existsSync(BUN)) fail(`--bun needs ${BUN}: run npm ci (bun is a devDependency)`);
 const env = { ...process.env, SIDEWIRE_TEST: '1', SIDEWIRE_TEST_TIMEOUT_SCALE: String(scale), ...(useDist ? { SIDEWIRE_TEST_CLI: 'dist' } : {}) };
 const running = new Map();
 const stopAll = () => {
@@ -102,7 +110,7 @@ async function worker() {
   while (next < files.length) {
     const file = files[next++];
     const timeoutMs = (SLOW_FILES.get(file) ?? FILE_TIMEOUT_MS) * scale;
-    const r = await runTestFile(file, { nodeArgs: ['--import', 'tsx'], env, timeoutMs, running });
+    const r = await runTestFile(file, { nodeArgs: ['--import', 'tsx'], env, timeoutMs, running, ...(useBun ? { runner: bunRunner(BUN, timeoutMs) } : {}) });
     results.push(r);
     report(r);
   }

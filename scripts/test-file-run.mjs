@@ -34,16 +34,47 @@ function parseCounts(lines) {
   return counts.tests === undefined ? undefined : counts;
 }
 
+/** `bun test`'s closing ` 12 pass`, ` 0 fail`, `Ran 12 tests across 1 file.` lines as the same counts. */
+const BUN_COUNT_LINE = /^ (\d+) (pass|fail|skip|todo)$/;
+const BUN_RAN_LINE = /^Ran (\d+) tests? across \d+ files?\./;
+function parseBunCounts(lines) {
+  const counts = { suites: 0, cancelled: 0 };
+  const names = { pass: 'pass', fail: 'fail', skip: 'skipped', todo: 'todo' };
+  for (const line of lines) {
+    const m = BUN_COUNT_LINE.exec(line);
+    if (m !== null) counts[names[m[2]]] = Number(m[1]);
+    const ran = BUN_RAN_LINE.exec(line);
+    if (ran !== null) counts.tests = Number(ran[1]);
+  }
+  if (counts.tests === undefined) return undefined;
+  for (const k of ['pass', 'fail', 'skipped', 'todo']) counts[k] ??= 0;
+  return counts;
+}
+
+/** How a file is run: by Node (node:test, spec reporter) or by `bun test` (scripts/bun-lane.mjs). */
+export function nodeRunner(nodeArgs) {
+  return { command: process.execPath, args: (file) => [...nodeArgs, '--test-reporter=spec', file], parseCounts, isSummary: (l) => SUMMARY_LINE.test(l) };
+}
+export function bunRunner(bunPath, perTestTimeoutMs) {
+  return {
+    command: bunPath,
+    args: (file) => ['test', `--timeout=${Math.round(perTestTimeoutMs)}`, `./${file}`],
+    parseCounts: parseBunCounts,
+    isSummary: (l) => BUN_COUNT_LINE.test(l) || BUN_RAN_LINE.test(l),
+  };
+}
+
 /**
- * Runs `file` with `nodeArgs` (e.g. `--import tsx`) and `env`, killed after `timeoutMs`.
+ * Runs `file` with `nodeArgs` (e.g. `--import tsx`) and `env`, killed after `timeoutMs`; `runner`
+ * (default: Node with `nodeArgs`) may run it with `bun test` instead.
  * `running` is a Map of the live process ids to their files (so the caller can kill them on SIGINT).
  * Resolves to `{ file, ms, code, signal, timedOut, stdioHeld, output, counts, ok }`, where `output`
  * is the file's stdout and stderr (interleaved as they arrived) without the spec reporter's
  * per-file summary lines, and `ok` is true when it exited 0 in time with no failed test.
  */
-export function runTestFile(file, { nodeArgs, env, timeoutMs, running }) {
+export function runTestFile(file, { nodeArgs, env, timeoutMs, running, runner = nodeRunner(nodeArgs) }) {
   const started = Date.now();
-  const child = spawn(process.execPath, [...nodeArgs, '--test-reporter=spec', file], { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env });
+  const child = spawn(runner.command, runner.args(file), { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env });
   running.set(child.pid, file);
   let output = '';
   child.stdout.setEncoding('utf8').on('data', (d) => (output += d));
@@ -62,10 +93,10 @@ export function runTestFile(file, { nodeArgs, env, timeoutMs, running }) {
       clearTimeout(grace);
       running.delete(child.pid);
       const lines = output.split('\n');
-      const counts = parseCounts(lines);
+      const counts = runner.parseCounts(lines);
       const ms = exit.at - started;
       const ok = !timedOut && exit.code === 0 && counts !== undefined && counts.fail === 0 && counts.cancelled === 0;
-      resolve({ file, ms, ...exit, timedOut, stdioHeld, output: lines.filter((l) => !SUMMARY_LINE.test(l)).join('\n').trimEnd(), counts, ok });
+      resolve({ file, ms, ...exit, timedOut, stdioHeld, output: lines.filter((l) => !runner.isSummary(l)).join('\n').trimEnd(), counts, ok });
     };
     const streamClosed = () => {
       if (--openStreams === 0 && exit !== undefined) finish(false);

@@ -5,7 +5,8 @@ export const DOCTOR_HELP = formatHelp({
   usage: 'sidewire doctor [options]',
   summary:
     'Shows the platform, the endpoint a daemon would use and why, whether the runtime dir is safe, whether a\n' +
-    'socket already there is live or stale, whether shared memory is available — and every problem with its fix.\n' +
+    'socket already there is live or stale, whether shared memory is available, whether abstract socket names are\n' +
+    'exact (reachable from any language) — and every problem with its fix.\n' +
     'It only looks: it creates, removes and binds nothing. Exit 0 usable, 1 a problem, 2 bad arguments.',
   options: [
     ...ENDPOINT_HELP,

@@ -13,6 +13,7 @@ import { currentPlatform, platformPreset, PLATFORM_PRESETS, type PlatformInfo, t
 import { probeEndpoint } from '../transport/probe.js';
 import { readDiscovery } from '../transport/discovery.js';
 import { shmStatus, type ShmStatus } from '../transport/shm/native.js';
+import { abstractNameStatus, type AbstractNameStatus } from '../transport/abstract-exact.js';
 import type { ProbeResult } from '../transport/types.js';
 import { ENDPOINT_OPTIONS, EXIT, UsageError, parseCommandArgs, type CliIO, type Command } from './io.js';
 import { DOCTOR_HELP } from './doctor-help.js';
@@ -38,6 +39,8 @@ export interface DoctorReport {
   readonly socket: { readonly state: ProbeResult['state'] | 'not-checked'; readonly pid?: number } | null;
   /** The native helper, so the shared-memory side channel, on this machine (null when simulated). */
   readonly sharedMemory: ShmStatus | null;
+  /** How abstract socket names are bound here (null when simulated or without abstract sockets). */
+  readonly abstractNames: AbstractNameStatus | null;
   readonly warnings: readonly string[];
   readonly problems: readonly Problem[];
 }
@@ -68,7 +71,8 @@ export async function diagnose(options: {
     const badArguments = err.code === 'ERR_INVALID_ARGUMENT' || err.details['source'] === 'explicit';
     return {
       ok: false, badArguments, simulated, platform, app: options.app, name, envVar: envVarFor(options.app),
-      endpoint: null, source: null, runtimeDir: null, socket: null, sharedMemory: simulated ? null : shmStatus(), warnings: [], problems: [toProblem(err)],
+      endpoint: null, source: null, runtimeDir: null, socket: null, sharedMemory: simulated ? null : shmStatus(),
+      abstractNames: abstractNames(simulated, platform), warnings: [], problems: [toProblem(err)],
     };
   }
   const { endpoint } = resolved;
@@ -102,12 +106,25 @@ export async function diagnose(options: {
       });
     }
   }
+  const names = abstractNames(simulated, platform);
   return {
     ok: problems.length === 0, badArguments: false, simulated, platform, app: resolved.app, name: resolved.name, envVar: resolved.envVar,
     endpoint: formatEndpoint(endpoint), source: resolved.source, runtimeDir, socket, sharedMemory: simulated ? null : shmStatus(),
-    warnings: resolved.warnings, problems,
+    abstractNames: names, warnings: names?.names === 'padded' && endpoint.kind === 'abstract' ? [...resolved.warnings, PADDED_WARNING] : resolved.warnings, problems,
   };
 }
+
+/** This machine's abstract-name binding, where abstract sockets exist and the platform is not simulated. */
+function abstractNames(simulated: boolean, platform: PlatformInfo): AbstractNameStatus | null {
+  return simulated || !platform.supports.abstract ? null : abstractNameStatus();
+}
+
+const PADDED_WARNING = 'this abstract endpoint is padded to 108 bytes (no native helper): only Node.js processes reach it, not Python, socat, Rust, Go or Bun';
+
+const ABSTRACT_TEXT = {
+  native: 'exact length (native helper): programs in any language reach unix:@name',
+  runtime: "exact length (this runtime's own sockets): programs in any language reach unix:@name",
+} as const;
 
 const SOCKET_TEXT: Record<string, string> = {
   live: 'a server is listening there',
@@ -145,6 +162,10 @@ export function renderReport(r: DoctorReport): string {
   if (r.sharedMemory !== null) {
     const m = r.sharedMemory;
     lines.push(`shared memory: ${m.available ? `available (native helper: ${m.build} build, ${m.path})` : `not available: ${m.reason}`}`);
+  }
+  if (r.abstractNames !== null) {
+    const a = r.abstractNames;
+    lines.push(`abstract names: ${a.by === null ? `padded to 108 bytes, only Node.js processes reach them: ${a.reason ?? 'unknown'}` : ABSTRACT_TEXT[a.by]}`);
   }
   for (const w of r.warnings) lines.push(`warning:      ${w}`);
   if (r.problems.length === 0) lines.push('', 'No problems found.');

@@ -14,12 +14,12 @@ export interface BoundServer {
 }
 
 /**
- * Calls `server.listen(options)` and settles on 'listening' or 'error'. For path endpoints Node
+ * Calls `server.listen(options)` (or adopts a bound descriptor: `{ fd }`) and settles on 'listening' or 'error'. For path endpoints Node
  * binds synchronously inside `listen()`, so `afterListen` runs right after the bind, before any
  * other code of this process; `bound` says whether the bind succeeded (a failure is reported
  * through 'error' a tick later). It also runs when `listen()` throws.
  */
-export function listenServer(server: net.Server, options: net.ListenOptions, afterListen?: (bound: boolean) => void): Promise<void> {
+export function listenServer(server: net.Server, options: net.ListenOptions | { readonly fd: number }, afterListen?: (bound: boolean) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error): void => {
       server.removeListener('listening', onListening);

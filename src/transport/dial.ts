@@ -6,6 +6,7 @@
 import * as net from 'node:net';
 import type { Endpoint } from '../endpoint/endpoint.js';
 import { toNetAddress } from '../endpoint/parse.js';
+import { connectAbstractSocket } from './abstract-exact.js';
 
 export type DialResult =
   | { readonly ok: true; readonly socket: net.Socket }
@@ -13,6 +14,15 @@ export type DialResult =
 
 /** Connects to `endpoint`; settles on 'connect', 'error' or after `timeoutMs`. Never rejects. */
 export function dial(endpoint: Endpoint, timeoutMs: number): Promise<DialResult> {
+  if (endpoint.kind === 'abstract') {
+    // An exact abstract name (abstract-exact.ts): a unix socket connects at once or fails.
+    try {
+      const socket = connectAbstractSocket(endpoint.name);
+      if (socket !== undefined) return Promise.resolve({ ok: true, socket });
+    } catch (err) {
+      return Promise.resolve({ ok: false, timedOut: false, error: err as Error });
+    }
+  }
   return new Promise((resolve) => {
     const socket = net.connect(toNetAddress(endpoint));
     const finish = (result: DialResult): void => {

@@ -1,7 +1,7 @@
 /**
  * The prebuilt native helper committed in prebuilds/linux-x64/ (made by `npm run build:prebuilds`,
  * shipped in the package so installing needs no compiler) must be the helper native/shm.c builds:
- * the same functions, working. A source build of the same files (binding.gyp, node-gyp) is
+ * the same functions (native/shm.c's and native/abstract.c's), working. A source build of the same files (binding.gyp, node-gyp) is
  * checked the same way, and the loader (src/transport/shm/native.ts) must find one of them.
  */
 import { test } from 'node:test';
@@ -18,11 +18,16 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(import.meta.url);
 const linux = process.platform === 'linux' && process.arch === 'x64';
 
-/** The function names native/shm.c registers in NAPI_MODULE_INIT. */
+/** The C files of the helper (binding.gyp's sources: native/shm.c, native/abstract.c, …). */
+function nativeSources(): string[] {
+  return readdirSync(join(root, 'native')).filter((f) => f.endsWith('.c')).sort();
+}
+
+/** The function names the helper's C files register (their `{"name", Function}` tables). */
 function exportedByC(): string[] {
-  const source = readFileSync(join(root, 'native', 'shm.c'), 'utf8');
-  const init = source.slice(source.indexOf('NAPI_MODULE_INIT'));
-  return [...init.matchAll(/\{"(\w+)", \w+\}/g)].map((m) => m[1]!).sort();
+  return nativeSources()
+    .flatMap((file) => [...readFileSync(join(root, 'native', file), 'utf8').matchAll(/\{"(\w+)", [A-Z]\w+\}/g)].map((m) => m[1]!))
+    .sort();
 }
 
 /** Creates, maps, writes and reads a sealed memfd through `helper`. */
@@ -43,7 +48,7 @@ function exercise(helper: ShmNative): void {
   }
 }
 
-test('regression: the committed linux-x64 prebuilt helper has every function native/shm.c exports, and they work', { skip: !linux && 'prebuilt for linux-x64 only' }, () => {
+test('regression: the committed linux-x64 prebuilt helper has every function native/*.c exports, and they work', { skip: !linux && 'prebuilt for linux-x64 only' }, () => {
   const dir = join(root, 'prebuilds', 'linux-x64');
   const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.node')) : [];
   assert.deepEqual(files, ['sidewire.glibc.node'], 'run `npm run build:prebuilds` and commit prebuilds/');
@@ -71,7 +76,7 @@ test('a source build of binding.gyp has the same functions as the prebuilt helpe
   try {
     mkdirSync(join(work, 'native'));
     copyFileSync(join(root, 'binding.gyp'), join(work, 'binding.gyp'));
-    copyFileSync(join(root, 'native', 'shm.c'), join(work, 'native', 'shm.c'));
+    for (const file of nativeSources()) copyFileSync(join(root, 'native', file), join(work, 'native', file));
     const prefix = resolve(dirname(process.execPath), '..');
     const nodedir = existsSync(join(prefix, 'include', 'node', 'common.gypi')) ? [`--nodedir=${prefix}`] : [];
     const gyp = require.resolve('node-gyp/bin/node-gyp.js');

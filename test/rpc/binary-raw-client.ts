@@ -5,6 +5,7 @@
 import * as net from 'node:net';
 import { BINARY_PREFACE, LengthPrefixDecoder, encodeFrame } from '../../src/framing/length-prefix.js';
 import { decodeMsgpack, encodeMsgpack } from '../../src/framing/msgpack.js';
+import { connectTransport } from '../../src/transport/connect.js';
 import type { Json } from './rpc-harness.js';
 import { RawPeer } from '../helpers/arrivals.js';
 
@@ -46,15 +47,20 @@ export class BinaryRawClient extends RawPeer<ReceivedFrame> {
     socket.on('close', () => this.arrived.end());
   }
 
-  /** Connects to a socket path, or to `{ host, port }` (TCP). */
-  static connect(target: string | net.NetConnectOpts, options: BinaryRawOptions = {}): Promise<BinaryRawClient> {
+  /**
+   * Connects to a socket path, an abstract name (`\0name`, connected as sidewire connects it:
+   * its exact length where possible) or to `{ host, port }` (TCP).
+   */
+  static async connect(target: string | net.NetConnectOpts, options: BinaryRawOptions = {}): Promise<BinaryRawClient> {
+    const start = (s: net.Socket): BinaryRawClient => {
+      const c = new BinaryRawClient(s);
+      const preface = options.preface ?? BINARY_PREFACE;
+      if (preface !== false) s.write(preface);
+      return c;
+    };
+    if (typeof target === 'string' && target.startsWith('\0')) return start(await connectTransport({ kind: 'abstract', name: target.slice(1) }));
     return new Promise((resolve, reject) => {
-      const s = net.connect(typeof target === 'string' ? { path: target } : target, () => {
-        const c = new BinaryRawClient(s);
-        const preface = options.preface ?? BINARY_PREFACE;
-        if (preface !== false) s.write(preface);
-        resolve(c);
-      });
+      const s = net.connect(typeof target === 'string' ? { path: target } : target, () => resolve(start(s)));
       s.once('error', reject);
     });
   }

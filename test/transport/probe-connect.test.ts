@@ -5,12 +5,13 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import type { Endpoint } from '../../src/endpoint/endpoint.js';
 import { ConnectionError, EndpointError, TimeoutError } from '../../src/errors.js';
+import { listenAbstractFd } from '../../src/transport/abstract-exact.js';
 import { connectTransport, mapConnectError } from '../../src/transport/connect.js';
 import { probeEndpoint } from '../../src/transport/probe.js';
 import { makeStaleSocket } from '../fixtures/stale-socket.js';
 import { tempDir, uniqueName } from '../helpers/names.js';
 
-function serve(options: net.ListenOptions): Promise<net.Server> {
+function serve(options: net.ListenOptions | { fd: number }): Promise<net.Server> {
   const server = net.createServer((s) => s.pipe(s));
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -37,7 +38,9 @@ describe('probeEndpoint and connectTransport', () => {
     servers.push(tcp);
     tcpPort = (tcp.address() as net.AddressInfo).port;
     abstractName = uniqueName('swpc');
-    servers.push(await serve({ path: `\0${abstractName}` }));
+    // The name bound the way sidewire binds it (its exact length where the runtime allows): abstract-exact.ts.
+    const fd = listenAbstractFd(abstractName);
+    servers.push(await serve(fd === undefined ? { path: `\0${abstractName}` } : { fd }));
   });
 
   after(async () => {

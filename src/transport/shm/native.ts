@@ -1,15 +1,12 @@
 /**
- * Loads sidewire's optional native helper (native/shm.c): shared mappings of a file and a pool of
- * recycled Buffers, what the shared-memory side channel needs and Node.js cannot do. It is found
- * the way node-gyp-build finds it: a source build in build/Release (node-gyp, binding.gyp) first,
- * else the prebuilt binary shipped in prebuilds/<platform>-<arch>/ (docs/shared-memory.md).
- * Absent (no prebuild fits and no source build, not Linux, or `SIDEWIRE_SHM=0`): `shmNative()` is
+ * The shared-memory side of sidewire's optional native helper (native/shm.c, loaded by
+ * `../native-binding.ts`): shared mappings of a file and a pool of recycled Buffers, what the
+ * shared-memory side channel needs and Node.js cannot do (docs/shared-memory.md).
+ * Absent (no prebuild fits and no source build, not Linux, `SIDEWIRE_SHM=0` or `SIDEWIRE_NATIVE=0`): `shmNative()` is
  * null and `shmUnavailable()` says why; nothing else changes. `shmStatus()` is what doctor shows.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { sep } from 'node:path';
+import { missingFunction, nativeBinding, NATIVE_REBUILD } from '../native-binding.js';
 
 /** An opaque handle of a mapping (native/shm.c). */
 export interface MappingHandle {
@@ -45,11 +42,6 @@ export interface ShmNative {
   alloc(bytes: number): Buffer;
 }
 
-/** A file only the package root has (binding.gyp ships in the package for source builds). */
-const ROOT_MARKER = 'binding.gyp';
-/** What rebuilds the helper, run in the package root. */
-const REBUILD = 'run `node scripts/build-native.mjs --build-from-source` in the sidewire package (needs a C compiler)';
-
 /** Every function the helper must have: an older build lacks some, and is not used then. */
 const FUNCTIONS: readonly (keyof ShmNative)[] = ['createSealed', 'createMemfd', 'seals', 'fsType', 'openPath', 'peerCredentials', 'map', 'view', 'unmap', 'alloc'];
 
@@ -64,19 +56,13 @@ export function shmNative(): ShmNative | null {
   if (process.env['SIDEWIRE_SHM'] === '0') reason = 'disabled by SIDEWIRE_SHM=0';
   else if (process.platform !== 'linux') reason = `the shared-memory side channel is Linux-only (this is ${process.platform})`;
   else {
-    try {
-      const require = createRequire(import.meta.url);
-      const nodeGypBuild = require('node-gyp-build') as { resolve(dir: string): string };
-      const path = nodeGypBuild.resolve(packageRoot());
-      const helper = require(path) as Record<string, unknown>;
-      const missing = FUNCTIONS.find((name) => typeof helper[name] !== 'function');
-      if (missing === undefined) {
-        loaded = helper as unknown as ShmNative;
-        loadedFrom = path;
-      } else reason = `the native helper is out of date (${path} has no ${missing}); ${REBUILD}`;
-    } catch (err) {
-      reason = `the native helper is not built (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); ${REBUILD}`;
-    }
+    const binding = nativeBinding();
+    const missing = binding.ok ? missingFunction(binding.exports, FUNCTIONS) : undefined;
+    if (!binding.ok) reason = binding.reason;
+    else if (missing === undefined) {
+      loaded = binding.exports as unknown as ShmNative;
+      loadedFrom = binding.path;
+    } else reason = `the native helper is out of date (${binding.path} has no ${missing}); ${NATIVE_REBUILD}`;
   }
   return loaded;
 }
@@ -105,19 +91,6 @@ export function shmStatus(): ShmStatus {
   if (native === null || loadedFrom === undefined) return { available: false, build: null, path: null, reason: reason ?? 'unavailable' };
   const build = loadedFrom.includes(`${sep}prebuilds${sep}`) ? 'prebuilt' : 'source';
   return { available: true, build, path: loadedFrom, reason: null };
-}
-
-/** The package root: the nearest directory above this module (src/ or dist/) with binding.gyp. */
-function packageRoot(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  let dir = here;
-  for (let up = 0; up < 8; up++) {
-    if (existsSync(join(dir, ROOT_MARKER))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
-  }
-  return join(here, '..', '..', '..'); // the error names where it looked
 }
 
 /** Minimum and maximum sizes `alloc` takes from its pool; other sizes use Buffer.allocUnsafe. */
