@@ -66,7 +66,7 @@ export class RpcSession {
   }
 
   /** The wire mode of the connection. */
-  get mode(): 'json' | 'binary' {
+  get mode(): 'json' | 'binary' | 'lsp' {
     return this.stream.mode;
   }
 
@@ -238,7 +238,7 @@ export class RpcSession {
   }
 
   private onFrameError(e: StreamFrameError): void {
-    const code = e.kind === 'too-large' ? ErrorCodes.TooLarge : ErrorCodes.ParseError;
+    const code = e.kind === 'too-large' ? ErrorCodes.TooLarge : e.kind === 'invalid' ? ErrorCodes.InvalidRequest : ErrorCodes.ParseError;
     this.handlers.onPeerError(new ResponseError(code, `bad message from the server: ${e.message}`));
   }
 

@@ -42,7 +42,7 @@ test('closeReason', () => {
 });
 
 function stats(time: number, n: number, metrics = true): ServerStats {
-  const mode = (json: number) => ({ json, binary: 0, text: 0 });
+  const mode = (json: number) => ({ json, binary: 0, text: 0, lsp: 0 });
   return {
     time,
     state: 'running',
