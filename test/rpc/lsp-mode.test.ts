@@ -5,6 +5,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import * as net from 'node:net';
 import { connect } from '../../src/client/client.js';
 import { installReferenceDaemon, type ReferenceService } from '../../src/cli/reference-daemon.js';
 import { LspRawClient, lspFrame } from './lsp-raw-client.js';
@@ -22,6 +23,10 @@ describe('LSP framing', () => {
   before(async () => {
     t = await startServer<ReferenceService>({ limits: { maxMessageBytes: 1000 } });
     stop = installReferenceDaemon(t.server, { tickMs: 20 }).stop;
+    const untyped = t.server as unknown as TestServer['server'];
+    untyped.method('app.clock', () => 'tick');
+    untyped.textCommand('CLOCK', 'app.clock');
+    untyped.textCommand('C', 'app.clock');
   });
   after(async () => {
     for (const c of open) c.close();
@@ -110,6 +115,54 @@ describe('LSP framing', () => {
       await waitFor(() => t.server.clients().every((x) => x.inFlight === 0), 30_000, 'the handler stopped');
     } finally {
       await client.close();
+    }
+  });
+
+  it('text commands that start with C still work, sent a byte at a time and as one letter before EOF', async () => {
+    assert.equal(await exchange(t.path, ['C', 'L', 'O', 'CK\n']), 'tick\n');
+    assert.equal(await exchange(t.path, ['c', 'lock\n']), 'tick\n');
+    assert.equal(await exchange(t.path, ['C']), 'tick\n', 'a lone C then EOF is the text command C');
+  });
+});
+
+/** Writes `pieces` one per turn to a new connection; resolves with everything the server sent until it closed. */
+function exchange(socketPath: string, pieces: readonly string[], end = true): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(socketPath);
+    let got = '';
+    s.setEncoding('utf8');
+    s.on('data', (d: string) => (got += d));
+    s.on('error', reject);
+    s.on('close', () => resolve(got));
+    s.once('connect', async () => {
+      for (const p of pieces) {
+        s.write(p);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      if (end) s.end();
+    });
+  });
+}
+
+describe('LSP framing on a token endpoint', () => {
+  let t: TestServer;
+  before(async () => {
+    t = await startServer({ requireToken: true });
+  });
+  after(async () => {
+    await t.cleanup();
+  });
+
+  it('before $/hello on a token endpoint: -32001 for requests, and a Content-Length over 64 KiB is -32004 then closed', async () => {
+    const c = await LspRawClient.connect(t.path);
+    try {
+      assert.equal((await c.request('$/ping', undefined, 1)).error.code, -32001);
+      c.send(Buffer.from('Content-Length: 70000\r\n\r\n'));
+      const r = await c.next(30_000);
+      assert.deepEqual(r.error, { code: -32004, message: 'message too large: limit is 65536 bytes until $/hello authenticates this connection', data: { limit: 65536 } });
+      await c.waitClosed(30_000);
+    } finally {
+      c.close();
     }
   });
 });
