@@ -6,6 +6,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { connect } from '../../src/client/client.js';
 import { encodeFrame } from '../../src/framing/length-prefix.js';
 import { encodeMsgpack } from '../../src/framing/msgpack.js';
 import { BinaryRawClient } from './binary-raw-client.js';
@@ -26,6 +27,7 @@ describe('keys and values the protocol refuses', () => {
   before(async () => {
     t = await startServer();
     t.server.method('echo', (p) => p);
+    t.server.method('proto.reply', () => JSON.parse('{"ok":{"__proto__":{"x":1}}}') as unknown);
   });
   after(async () => {
     for (const c of open) c.close();
@@ -81,5 +83,21 @@ describe('keys and values the protocol refuses', () => {
     const r = await bin.next(30_000);
     assert.equal(r.id, null);
     assert.equal(r.error.code, -32700);
+  });
+
+  it('the TypeScript client rejects a reply holding a __proto__ key at once (-32600), in every mode, instead of waiting for its timeout', async () => {
+    for (const mode of ['json', 'binary', 'lsp'] as const) {
+      const client = await connect({ endpoint: t.endpoint, env: t.env, app: t.app, mode, callTimeoutMs: 600_000 });
+      try {
+        await assert.rejects(client.call('proto.reply'), (err: { code?: number; message?: string }) => {
+          assert.equal(err.code, -32600, mode);
+          assert.match(err.message ?? '', /__proto__/);
+          return true;
+        });
+        assert.deepEqual(await client.call('echo', [mode]), [mode], 'the connection goes on');
+      } finally {
+        await client.close();
+      }
+    }
   });
 });
