@@ -65,6 +65,12 @@ describe('stats view', () => {
     assert.equal(statsRates(stats(1000, 500), stats(2000, 10)), undefined);
   });
 
+  test('LSP-framed connections are shown once there are some (older servers send no lsp count)', () => {
+    const s = stats(3000, 300);
+    const withLsp = { ...s, metrics: { ...s.metrics!, connections: { json: 2, binary: 0, text: 0, lsp: 1 } } };
+    assert.match(formatStatsScreen('unix:///x.sock', withLsp, undefined), /connections +3 open \(json 2, binary 0, text 0, lsp 1\)/);
+  });
+
   test('the screen shows every group; "in flight" leaves out the $/stats request itself', () => {
     const screen = formatStatsScreen('unix:///x.sock', stats(3000, 300), statsRates(stats(1000, 100), stats(3000, 300)));
     assert.match(screen, /^sidewire top — unix:\/\/\/x\.sock — running, up 5s, version 1\.0\.0\n/);
