@@ -84,6 +84,14 @@ describe('LSP framing', () => {
     await c.waitClosed(30_000);
   });
 
+  it('the client ending the stream inside a body gets the pending reply, then -32700, then the close', async () => {
+    const body = '{"jsonrpc":"2.0","id":1,"method":"echo","params":[1]}';
+    const got = await exchange(t.path, [`Content-Length: ${body.length}\r\n\r\n${body}Content-Length: 99\r\n\r\n{"a"`]);
+    const reply = '{"jsonrpc":"2.0","id":1,"result":[1]}';
+    const error = '{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"parse error: the peer ended the stream inside a message"}}';
+    assert.equal(got, `Content-Length: ${reply.length}\r\n\r\n${reply}Content-Length: ${error.length}\r\n\r\n${error}`);
+  });
+
   it('$/cancelRequest cancels with -32800 and $/cancel with -32002, in LSP and in JSON mode', async () => {
     const c = await lsp();
     const j = await RawClient.connect(t.path);
