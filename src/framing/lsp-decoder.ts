@@ -10,6 +10,7 @@
  * - A malformed header section (or one over `MAX_LSP_HEADER_BYTES`) → `parse` with `broken` set:
  *   the framing is lost, everything after it is ignored; the stream closes the connection.
  * - The peer ending the stream inside a message → `parse` (`end()`).
+ * - Blank lines (`\r`, `\n`) before a header section are skipped, as JSON mode skips blank lines.
  *
  * A body that lies inside one pushed chunk is decoded in place; one spanning chunks is collected
  * (its bytes taken from `budget` first: refused → `over-budget`, the body is skipped). `push`
@@ -103,6 +104,10 @@ export class LspDecoder {
 
   private readHeader(chunk: Buffer, pos: number): number {
     const before = this.header.length;
+    if (before === 0) {
+      while (pos < chunk.length && (chunk[pos] === 0x0d || chunk[pos] === 0x0a)) pos++; // blank lines between messages
+      if (pos === chunk.length) return pos;
+    }
     const take = Math.min(chunk.length - pos, MAX_LSP_HEADER_BYTES - before);
     this.header = before === 0 ? chunk.subarray(pos, pos + take) : Buffer.concat([this.header, chunk.subarray(pos, pos + take)]);
     const at = this.header.indexOf(END_OF_HEADERS, Math.max(0, before - 3));

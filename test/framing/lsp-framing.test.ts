@@ -152,6 +152,12 @@ describe('LspDecoder', () => {
     assert.deepEqual(errors.map((e) => [e.kind, e.id]), [['parse', undefined], ['encoding', undefined], ['invalid', 7], ['parse', undefined]]);
   });
 
+  it('skips blank lines between messages, also split from their header', () => {
+    const data = Buffer.concat([frame(1), Buffer.from('\r\n\r\n'), frame(2), Buffer.from('\n')]);
+    assert.deepEqual(decodeAll(byteChunks(data)).out, [1, 2]);
+    assert.deepEqual(decodeAll([data]).errors, []);
+  });
+
   it('a malformed header breaks the framing: one parse error, everything after it ignored', () => {
     const { out, errors, decoder } = decodeAll([frame(1), Buffer.from('Content-Lenght: 3\r\n\r\n[1]'), frame(2)]);
     assert.deepEqual(out, [1]);
