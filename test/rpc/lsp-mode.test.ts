@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { connect } from '../../src/client/client.js';
 import { installReferenceDaemon, type ReferenceService } from '../../src/cli/reference-daemon.js';
+import { BinaryRawClient } from './binary-raw-client.js';
 import { LspRawClient, lspFrame } from './lsp-raw-client.js';
 import { RawClient, startServer, waitFor, type TestServer } from './rpc-harness.js';
 
@@ -92,17 +93,18 @@ describe('LSP framing', () => {
     assert.equal(got, `Content-Length: ${reply.length}\r\n\r\n${reply}Content-Length: ${error.length}\r\n\r\n${error}`);
   });
 
-  it('$/cancelRequest cancels with -32800 and $/cancel with -32002, in LSP and in JSON mode', async () => {
+  it('$/cancelRequest cancels with -32800 and $/cancel with -32002, in LSP, JSON and binary mode', async () => {
     const c = await lsp();
     const j = await RawClient.connect(t.path);
-    open.push(j);
-    for (const peer of [c, j]) {
+    const b = await BinaryRawClient.connect(t.path);
+    open.push(j, b);
+    for (const peer of [c, j, b]) {
       for (const [method, code] of [['$/cancelRequest', -32800], ['$/cancel', -32002]] as const) {
         peer.send({ jsonrpc: '2.0', id: 'long', method: 'sleep', params: { ms: 60_000 } });
         await waitFor(() => t.server.clients().some((x) => x.inFlight === 1), 30_000, 'the sleep in flight');
         peer.send({ jsonrpc: '2.0', method, params: { id: 'long' } });
         const r = await peer.next(30_000);
-        assert.deepEqual(r, { jsonrpc: '2.0', id: 'long', error: { code, message: 'cancelled by the client' } }, `${method} in ${peer === c ? 'lsp' : 'json'} mode`);
+        assert.deepEqual(r, { jsonrpc: '2.0', id: 'long', error: { code, message: 'cancelled by the client' } }, `${method} in ${peer === c ? 'lsp' : peer === j ? 'json' : 'binary'} mode`);
         await waitFor(() => t.server.clients().every((x) => x.inFlight === 0), 30_000, 'nothing in flight');
       }
     }
