@@ -13,8 +13,8 @@ import { servePidFile } from './serve-identity.js';
 const HELP = formatHelp({
   usage: 'sidewire serve [options]',
   summary:
-    'Runs the reference daemon in the foreground: methods echo, sum, inbox.count, inbox.list; event clock.tick;\n' +
-    'text commands STATUS, PAUSE, RESUME, RELOAD, PING, HELP. Ctrl-C, SIGTERM or sidewire stop end it (exit 0).',
+    'Runs the reference daemon in the foreground: methods echo, sum, sleep, inbox.count, inbox.list; event clock.tick\n' +
+    '(all in docs/clients.md); text commands STATUS, PAUSE, RESUME, RELOAD, PING, HELP. Ctrl-C, SIGTERM or sidewire stop end it (exit 0).',
   options: [
     ...ENDPOINT_HELP,
     { flag: '--tick-ms MS', text: 'interval of the clock.tick event', default: '1000' },

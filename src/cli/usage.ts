@@ -5,7 +5,7 @@ Usage: sidewire <command> [options]          sidewire <command> --help   (or: si
 
 Commands:
   doctor     show the platform, the endpoint that would be used and why, and every problem with its fix
-  serve      run the reference daemon in the foreground (echo, sum, inbox, clock.tick, STATUS…)
+  serve      run the reference daemon in the foreground (echo, sum, sleep, inbox, clock.tick, STATUS…)
   call       call a method:            sidewire call METHOD [JSON | - | @FILE]
   listen     print events as NDJSON:   sidewire listen TOPIC...   (reconnects when the daemon restarts)
   notify     send a notification:      sidewire notify METHOD [JSON | - | @FILE] [--durable]

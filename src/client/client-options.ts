@@ -40,9 +40,11 @@ export interface ClientOptions extends ClientTargetOptions {
    * `json`: NDJSON, what every other language speaks; Buffers become whatever JSON.stringify makes
    * of them. `auto`: binary (every sidewire server speaks it), falling back to JSON once when the
    * server closes a binary connection without answering (a server without binary mode).
+   * `lsp`: JSON mode's messages with `Content-Length` headers (LSP framing, docs/protocol.md), as
+   * editors' JSON-RPC libraries frame them.
    * @default 'auto'
    */
-  readonly mode?: 'json' | 'binary' | 'auto';
+  readonly mode?: 'json' | 'binary' | 'lsp' | 'auto';
   /**
    * Largest accepted incoming message, in bytes: an integer from 1 to 4294967295.
    * @default 16777216 (16 MiB)
@@ -168,7 +170,7 @@ const CLIENT_CHECKS: { readonly [K in keyof ClientOptions]-?: Check } = {
   },
   connectTimeoutMs: millis(1),
   callTimeoutMs: millis(0, '(0 = none)'),
-  mode: oneOf('json', 'binary', 'auto'),
+  mode: oneOf('json', 'binary', 'lsp', 'auto'),
   maxMessageBytes: integer(1, MAX_FRAME_LENGTH),
   sharedMemory: either(bool, object), // its ranges: resolveSharedMemory (shm-options.ts), below
   transportFactory: func,

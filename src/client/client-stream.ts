@@ -11,10 +11,11 @@ import { ConnectionError, createError } from '../errors.js';
 import { BinaryStream } from '../stream/binary/binary-stream.js';
 import type { MessageStream } from '../stream/message-stream.js';
 import { NdjsonStream } from '../stream/json/ndjson-stream.js';
+import { LspStream } from '../stream/lsp/lsp-stream.js';
 import type { Timers } from '../util/timers.js';
 
 /** A wire mode a client can use on one connection. */
-export type ClientWireMode = 'json' | 'binary';
+export type ClientWireMode = 'json' | 'binary' | 'lsp';
 
 export interface ClientStreamOptions {
   readonly timers: Timers;
@@ -25,14 +26,15 @@ export interface ClientStreamOptions {
   readonly maxMessageBytes?: number | undefined;
 }
 
-/** Builds the stream: NDJSON, or binary frames preceded by the preface (both directions). */
+/** Builds the stream: NDJSON, LSP framing, or binary frames preceded by the preface (both directions). */
 export function createClientStream(socket: Socket, mode: ClientWireMode, options: ClientStreamOptions): MessageStream {
   const common = {
     timers: options.timers,
     closeGraceMs: 0,
     ...(options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes }),
   };
-  return mode === 'binary' ? new BinaryStream(socket, { ...common, expectPreface: true }) : new NdjsonStream(socket, common);
+  if (mode === 'binary') return new BinaryStream(socket, { ...common, expectPreface: true });
+  return mode === 'lsp' ? new LspStream(socket, common) : new NdjsonStream(socket, common);
 }
 
 /**

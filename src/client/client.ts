@@ -102,7 +102,7 @@ export class Client<S extends ServiceShape = UntypedService> extends EventEmitte
   }
 
   /** The wire mode of the current connection (`ClientOptions.mode`; `auto` resolves to binary or JSON). */
-  get mode(): 'json' | 'binary' | undefined {
+  get mode(): 'json' | 'binary' | 'lsp' | undefined {
     return this.session?.mode;
   }
 

@@ -66,7 +66,7 @@ export class RpcSession {
   }
 
   /** The wire mode of the connection. */
-  get mode(): 'json' | 'binary' {
+  get mode(): 'json' | 'binary' | 'lsp' {
     return this.stream.mode;
   }
 
@@ -238,8 +238,16 @@ export class RpcSession {
   }
 
   private onFrameError(e: StreamFrameError): void {
-    const code = e.kind === 'too-large' ? ErrorCodes.TooLarge : ErrorCodes.ParseError;
-    this.handlers.onPeerError(new ResponseError(code, `bad message from the server: ${e.message}`));
+    const code = e.kind === 'too-large' ? ErrorCodes.TooLarge : e.kind === 'invalid' ? ErrorCodes.InvalidRequest : ErrorCodes.ParseError;
+    const error = new ResponseError(code, `bad message from the server: ${e.message}`);
+    // A reply holding what the protocol refuses (a `__proto__` key...) still settles its call.
+    const p = typeof e.id === 'number' ? this.pending.get(e.id) : undefined;
+    if (p === undefined) {
+      this.handlers.onPeerError(error);
+      return;
+    }
+    this.pending.delete(e.id as number);
+    p.reject(error);
   }
 
   private onClose(info: StreamCloseInfo): void {

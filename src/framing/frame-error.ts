@@ -10,8 +10,10 @@
  * - `encoding`: the bytes of a JSON line are not valid UTF-8.
  * - `over-budget`: an incomplete message could not be held: the decoder's `budget` (a server's
  *   cap on bytes held for incomplete messages across connections) refused it.
+ * - `invalid`: the message decoded but holds what the protocol refuses (a `__proto__` key, a
+ *   MessagePack key that is not a string or an unknown extension type): -32600 with `id`.
  */
-export type FrameErrorKind = 'parse' | 'too-large' | 'encoding' | 'over-budget';
+export type FrameErrorKind = 'parse' | 'too-large' | 'encoding' | 'over-budget' | 'invalid';
 
 export interface FrameError {
   readonly kind: FrameErrorKind;
@@ -19,6 +21,8 @@ export interface FrameError {
   readonly message: string;
   /** Size involved: the line/frame length, or the bytes seen so far of an oversized line. */
   readonly bytes?: number;
+  /** `invalid` only: the id of the request that held it (null when not one request with an id). */
+  readonly id?: string | number | null;
 }
 
 /** Builds a `FrameError` (omits `bytes` when not given). */

@@ -7,7 +7,9 @@
  * - objects are maps, arrays are arrays, strings are str, Buffers / Uint8Arrays are `bin`;
  *   `bin` decodes as a Buffer view of the frame payload (no copy): binary data is carried
  *   natively, never base64.
- * - a map key `__proto__` is refused (a parse error), so a peer cannot pollute prototypes.
+ * - a map key `__proto__`, a map key that is not a string and an extension type other than the
+ *   timestamp (-1) are refused: the frame is an `invalid` error (-32600) carrying the request's id
+ *   (msgpack-peek-id.ts), as JSON mode refuses a `__proto__` key (json-value.ts).
  * - `undefined` follows JSON: an object property whose value is `undefined` is left out
  *   (`ignoreUndefined`), `undefined` in an array is nil.
  * - 64-bit integers from other languages decode as numbers (exact up to 2^53, like JSON.parse),
@@ -24,10 +26,12 @@
  * declared length can make it allocate more than the frame holds, and that values nest at most
  * `MAX_DECODE_DEPTH` (100) levels deep: a frame breaking either rule is a parse error.
  */
-import { Decoder } from '@msgpack/msgpack';
+import { DecodeError, Decoder, ExtensionCodec, type ExtensionCodecType } from '@msgpack/msgpack';
 import { SidewireError, encodeFailed } from '../errors.js';
 import { frameError, type FrameError } from './frame-error.js';
+import { invalidValue, PROTO_KEY_MESSAGE } from './json-value.js';
 import { checkBounds } from './msgpack-bounds.js';
+import { isWholeValue, peekRequestId } from './msgpack-peek-id.js';
 import { NEEDS_LIBRARY, tryDecode } from './msgpack-decoder.js';
 import { MsgpackEncoder } from './msgpack-encoder.js';
 
@@ -36,7 +40,28 @@ const encoder = new MsgpackEncoder();
  * Default limits (2^32 - 1): checkBounds has bounded every length by the frame before the library
  * sees it, which per-frame maxArrayLength & co could not do alone (nested arrays multiply).
  */
-const decoder = new Decoder();
+const decoder = new Decoder({ mapKeyConverter: stringKey, extensionCodec: timestampOnly() });
+
+/** What the protocol refuses in a frame that is valid MessagePack (an `invalid` error, -32600). */
+class RefusedValue extends Error {} // not a DecodeError: its constructor resets the prototype
+
+/** Map keys are strings (as in JSON): a number, nil, bool... key is refused. */
+function stringKey(key: unknown): string {
+  if (typeof key === 'string') return key;
+  throw new RefusedValue(`a map key must be a string, got a ${typeof key} (${String(key)})`);
+}
+
+/** The standard timestamp extension (-1) decodes as a Date; every other extension type is refused. */
+function timestampOnly(): ExtensionCodecType<undefined> {
+  const codec = ExtensionCodec.defaultCodec;
+  return {
+    tryToEncode: (object, context) => codec.tryToEncode(object, context),
+    decode(data, type, context) {
+      if (type === -1) return codec.decode(data, type, context);
+      throw new RefusedValue(`extension type ${type} is not allowed (only the timestamp, -1)`);
+    },
+  };
+}
 /** The encoder's reusable scratch Buffer (grown as needed, dropped when it grew big). */
 const SCRATCH_BYTES = 2048;
 let scratch: Buffer = Buffer.allocUnsafe(SCRATCH_BYTES);
@@ -101,7 +126,17 @@ export function decodeMsgpackAt(source: Buffer, start: number, end: number): Msg
   try {
     return { ok: true, value: decoder.decode(start === 0 && end === source.length ? source : source.subarray(start, end)) };
   } catch (err) {
+    const refused = err instanceof RefusedValue ? err.message : isProtoKeyError(err) ? PROTO_KEY_MESSAGE : undefined;
+    if (refused !== undefined) {
+      if (isWholeValue(source, start, end)) return { ok: false, error: invalidValue(refused, end - start, peekRequestId(source, start, end)) };
+      return { ok: false, error: frameError('parse', 'binary frame is not valid MessagePack: it is truncated, holds an unused type byte or has bytes after its value', end - start) };
+    }
     const why = err instanceof RangeError && /call stack/i.test(err.message) ? 'nested too deeply' : (err as Error).message;
     return { ok: false, error: frameError('parse', `binary frame is not valid MessagePack: ${why}`, end - start) };
   }
+}
+
+/** The library's own refusal of a `__proto__` key (checked before the key converter runs). */
+function isProtoKeyError(err: unknown): boolean {
+  return err instanceof DecodeError && err.message.includes('__proto__');
 }

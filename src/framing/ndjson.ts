@@ -5,7 +5,8 @@
  * - Only the byte 0x0a ends a line; U+2028/U+2029 inside strings are ordinary characters.
  * - `\r\n` is accepted (the `\r` is stripped); blank and whitespace-only lines are ignored.
  * - A line that is not JSON → `onError({ kind: 'parse' })`; a line that is not valid UTF-8 →
- *   `onError({ kind: 'encoding' })`. Decoding carries on with the next line.
+ *   `onError({ kind: 'encoding' })`; a `__proto__` key → `onError({ kind: 'invalid', id })`
+ *   (json-value.ts). Decoding carries on with the next line.
  * - A line longer than `maxMessageBytes` (not counting the `\n` and a `\r` before it) →
  *   `onError({ kind: 'too-large' })` as soon as the limit is crossed, once per line; the rest of
  *   that line is skipped without being buffered, so memory stays O(limit) whatever the line length.
@@ -27,6 +28,7 @@
 import { isAscii, isUtf8 } from 'node:buffer';
 import { encodeFailed } from '../errors.js';
 import { frameError, type FrameError } from './frame-error.js';
+import { parseJsonMessage } from './json-value.js';
 import { resolveByteLimit } from './limits.js';
 import type { ReceiveBudget } from './receive-budget.js';
 
@@ -279,16 +281,11 @@ export class NdjsonDecoder {
     this.parse(text.slice(from, to), length); // ASCII is valid UTF-8
   }
 
-  /** Parses one line of `length` bytes and delivers the value or a parse error. */
+  /** Parses one line of `length` bytes and delivers the value or its error (json-value.ts). */
   private parse(text: string, length: number): void {
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (err) {
-      this.onError(frameError('parse', `message is not valid JSON: ${(err as Error).message}`, length));
-      return;
-    }
-    this.onMessage(value);
+    const parsed = parseJsonMessage(text, length);
+    if (parsed.ok) this.onMessage(parsed.value);
+    else this.onError(parsed.error);
   }
 
   private tooLarge(bytes: number): FrameError {

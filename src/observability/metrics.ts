@@ -26,7 +26,7 @@ export const DEFAULT_DURATION_BUCKETS: readonly number[] = Object.freeze([
   1e-5, 5e-5, 1e-4, 5e-4, 1e-3, 5e-3, 0.01, 0.05, 0.1, 0.5, 1, 5, 10,
 ]);
 
-const MODES: readonly ConnectionMode[] = ['json', 'binary', 'text'];
+const MODES: readonly ConnectionMode[] = ['json', 'binary', 'text', 'lsp'];
 const REASONS: readonly RefusalReason[] = ['limit', 'auth', 'invalid'];
 
 export interface ServerMetricsOptions extends MetricsOptions {
@@ -106,7 +106,7 @@ export interface ServerMetricsSnapshot {
 }
 
 function perMode<T>(make: (mode: ConnectionMode) => T): ModeRecord<T> {
-  return { json: make('json'), binary: make('binary'), text: make('text') };
+  return { json: make('json'), binary: make('binary'), text: make('text'), lsp: make('lsp') };
 }
 
 interface PromMetrics {

@@ -101,7 +101,8 @@ export function formatStatsScreen(endpoint: string, stats: ServerStats, rates: S
     return `${head}\n\nconnections  ${stats.connections} open\n(metrics are off on this server: start it with metrics: true for message, request and error counters)\n`;
   }
   const t = totals(m);
-  const modes = `json ${m.connections.json}, binary ${m.connections.binary}, text ${m.connections.text}`;
+  const lsp = m.connections.lsp ?? 0; // absent in an older server's stats
+  const modes = `json ${m.connections.json}, binary ${m.connections.binary}, text ${m.connections.text}${lsp > 0 ? `, lsp ${lsp}` : ''}`;
   const refused = `limit ${m.refused.limit}, auth ${m.refused.auth}, invalid ${m.refused.invalid}`;
   return [
     head,

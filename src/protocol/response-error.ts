@@ -26,6 +26,8 @@ export const ErrorCodes = {
   TooLarge: -32004,
   /** The server is busy (too many connections or requests) or shutting down. */
   Busy: -32005,
+  /** The request was cancelled through LSP's `$/cancelRequest` (the code LSP clients expect). */
+  RequestCancelled: -32800,
 } as const;
 
 export type ErrorCodeNumber = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -1,7 +1,7 @@
 /**
  * What happens to an accepted socket before it becomes a connection: the connection limit, then
- * the wire mode sniffed from the first significant byte (docs/protocol.md §3). JSON goes to the rpc
- * layer; text and binary go to pluggable handlers (later issues); anything else is closed.
+ * the wire mode sniffed from the first significant bytes (docs/protocol.md §3). JSON and LSP
+ * framing go to the rpc layer; text and binary go to pluggable handlers; anything else is closed.
  */
 import type { Socket } from 'node:net';
 import { sniffMode, type WireMode } from '../framing/sniff.js';
@@ -27,6 +27,8 @@ export interface ModeHandlers {
 export interface RouteOptions {
   /** Handles JSON-mode sockets. */
   readonly json: ModeHandler;
+  /** Handles LSP-framed JSON-RPC sockets (`Content-Length:` headers, docs/protocol.md "LSP framing"). */
+  readonly lsp: ModeHandler;
   /** Handles binary-mode sockets when `modeHandlers.binary` is absent (the server's binary mode). */
   readonly binary: ModeHandler;
   readonly modeHandlers: ModeHandlers;
@@ -76,31 +78,44 @@ export function inputDeadline(timers: Timers, ms: number, fn: () => void): () =>
 /** Reads until the mode is known, then hands the socket over. */
 export function routeConnection(socket: Socket, options: RouteOptions): void {
   let cancelDeadline: (() => void) | undefined;
+  /** The start of a possible LSP header (a `C`...), kept until the next bytes decide (sniff.ts). */
+  let held: Buffer | undefined;
   const stop = (): void => {
     socket.removeListener('data', onData);
     socket.removeListener('end', onEnd);
     cancelDeadline?.();
   };
-  const onData = (chunk: Buffer): void => {
-    const sniff = sniffMode(chunk);
-    if (sniff.mode === 'undecided') return; // only whitespace so far: drop it and wait
-    stop();
-    socket.pause();
-    options.observe?.(sniff.mode, socket, chunk);
-    if (sniff.mode === 'invalid') {
-      socket.destroy();
-      return;
-    }
-    const initial = chunk.subarray(sniff.offset);
-    if (sniff.mode === 'json') options.json(socket, initial);
-    else if (sniff.mode === 'text') {
+  const handOver = (mode: WireMode, initial: Buffer): void => {
+    if (mode === 'json') options.json(socket, initial);
+    else if (mode === 'lsp') options.lsp(socket, initial);
+    else if (mode === 'text') {
       if (options.modeHandlers.text !== undefined) options.modeHandlers.text(socket, initial);
       else endPolitely(socket, options.timers, 'ERR: text mode not enabled on this server\n');
     } else (options.modeHandlers.binary ?? options.binary)(socket, initial);
   };
+  const onData = (data: Buffer): void => {
+    const chunk = held === undefined ? data : Buffer.concat([held, data]);
+    const sniff = sniffMode(chunk);
+    if (sniff.mode === 'undecided') {
+      held = sniff.keep === undefined ? undefined : chunk.subarray(sniff.keep); // whitespace only: drop it and wait
+      return;
+    }
+    stop();
+    socket.pause();
+    options.observe?.(sniff.mode, socket, chunk);
+    if (sniff.mode === 'invalid') socket.destroy();
+    else handOver(sniff.mode, chunk.subarray(sniff.offset));
+  };
   const onEnd = (): void => {
     stop();
-    socket.destroy(); // EOF before any significant byte
+    if (held === undefined) {
+      socket.destroy(); // EOF before any significant byte
+      return;
+    }
+    // A short text command (`C`, `CO`...) then EOF: text mode (it sees `readableEnded`).
+    socket.pause();
+    options.observe?.('text', socket, held);
+    handOver('text', held);
   };
   socket.on('data', onData);
   socket.once('end', onEnd);

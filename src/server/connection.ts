@@ -227,6 +227,10 @@ export class Connection {
       if (this.host.limits.oversized === 'close') this.close();
       return;
     }
+    if (e.kind === 'invalid') {
+      this.reply(errorMessage(e.id ?? null, { code: ErrorCodes.InvalidRequest, message: `invalid request: ${e.message}` }));
+      return;
+    }
     this.reply(errorMessage(null, { code: ErrorCodes.ParseError, message: `parse error: ${e.message}` }));
   }
 
@@ -297,8 +301,8 @@ export class Connection {
    * promise is made per notification), else a promise that settles when it is done.
    */
   private handleNotification(n: NotificationMessage): Promise<undefined> | undefined {
-    if (n.method === '$/cancel') {
-      this.requests.cancel(n.params);
+    if (n.method === '$/cancel' || n.method === '$/cancelRequest') {
+      this.requests.cancel(n.params, n.method === '$/cancel' ? ErrorCodes.Cancelled : ErrorCodes.RequestCancelled);
       return undefined;
     }
     if (!this.authenticated || n.method.startsWith('$/')) return undefined;

@@ -242,16 +242,19 @@ export class RequestRunner<S extends RequestSource = RequestSource> {
     return entry.handler(value, new LazyRequestContext(this.conn, abort, method, id));
   }
 
-  /** `$/cancel` with `params` `{ id }`: aborts that request and answers it with -32800. */
-  cancel(params: unknown): void {
+  /**
+   * `$/cancel` (or LSP's `$/cancelRequest`) with `params` `{ id }`: aborts that request and answers
+   * it with `code`: -32002 (Cancelled) for `$/cancel`, -32800 (RequestCancelled) for `$/cancelRequest`.
+   */
+  cancel(params: unknown, code: number = ErrorCodes.Cancelled): void {
     if (typeof params !== 'object' || params === null || !('id' in params)) return;
     const id = (params as { id: unknown }).id;
     if (typeof id !== 'string' && typeof id !== 'number' && id !== null) return;
     const entry = this.inflight.get(idKey(id));
     if (entry === undefined) return;
     const message = 'cancelled by the client';
-    entry.controller.abort(new ResponseError(ErrorCodes.Cancelled, message));
-    entry.finish(errorMessage(id, { code: ErrorCodes.Cancelled, message }));
+    entry.controller.abort(new ResponseError(code, message));
+    entry.finish(errorMessage(id, { code, message }));
   }
 
   private errorFor(err: unknown, method: string): { code: number; message: string; data?: unknown } {

@@ -20,6 +20,7 @@ import { busyLine, routeConnection, type ModeHandlers } from './connection-route
 import { endPolitely } from '../stream/end-politely.js';
 import type { MessageStream, StreamCloseInfo } from '../stream/message-stream.js';
 import { NdjsonStream } from '../stream/json/ndjson-stream.js';
+import { LspStream } from '../stream/lsp/lsp-stream.js';
 import type { ServerOptions } from './server-options.js';
 
 /** What the acceptor needs from its server. */
@@ -80,7 +81,8 @@ export class ConnectionAcceptor {
     const auth = this.host.token() === undefined ? 0 : authTimeoutMs;
     const positive = [firstByteTimeoutMs, helloTimeoutMs, idleTimeoutMs, auth].filter((ms) => ms > 0);
     routeConnection(socket, {
-      json: (s, initial) => this.startJson(s, initial, acceptedAt),
+      json: (s, initial) => this.startJson(s, initial, acceptedAt, NdjsonStream),
+      lsp: (s, initial) => this.startJson(s, initial, acceptedAt, LspStream),
       binary: (s, initial) => this.startBinary(s, initial, acceptedAt),
       modeHandlers: this.modeHandlers(),
       sniffTimeoutMs: positive.length > 0 ? Math.min(...positive) : 0,
@@ -110,9 +112,10 @@ export class ConnectionAcceptor {
     return Promise.all([...this.server.sockets].map(waitClosed));
   }
 
-  private startJson(socket: Socket, initial: Buffer, acceptedAt: number): void {
+  /** JSON mode, or LSP framing (the same messages, limits and errors; docs/protocol.md). */
+  private startJson(socket: Socket, initial: Buffer, acceptedAt: number, Stream: typeof NdjsonStream): void {
     const { limits, timers } = this.host;
-    const stream = new NdjsonStream(socket, {
+    const stream = new Stream(socket, {
       initial,
       maxMessageBytes: limits.maxMessageBytes,
       highWaterMarkBytes: limits.highWaterMarkBytes,

@@ -261,7 +261,7 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
   }
 
   private capabilities(): Record<string, unknown> {
-    const modes = ['json', 'binary'];
+    const modes = ['json', 'binary', 'lsp'];
     const handlers = this.acceptor.modeHandlers();
     if (handlers.text !== undefined) modes.push('text');
     return {

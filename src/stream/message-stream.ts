@@ -10,12 +10,15 @@ import type { PreparedMessage } from './prepared-message.js';
 export interface StreamFrameError {
   /**
    * `parse`: not valid JSON/msgpack; `too-large`: over maxMessageBytes; `encoding`: not UTF-8;
-   * `over-budget`: the server's cap on bytes held for incomplete messages refused this one.
+   * `over-budget`: the server's cap on bytes held for incomplete messages refused this one;
+   * `invalid`: decoded, but refused by the protocol (a `__proto__` key...): answered -32600 with `id`.
    */
-  readonly kind: 'parse' | 'too-large' | 'encoding' | 'over-budget';
+  readonly kind: 'parse' | 'too-large' | 'encoding' | 'over-budget' | 'invalid';
   readonly message: string;
   /** Size of the offending message, when known. */
   readonly bytes?: number;
+  /** `invalid` only: the id of the request that held it (null when unknown). */
+  readonly id?: string | number | null;
 }
 
 /**
@@ -48,7 +51,7 @@ export interface MessageStreamHandlers {
 
 export interface MessageStream {
   /** The wire mode of this stream. */
-  readonly mode: 'json' | 'binary';
+  readonly mode: 'json' | 'binary' | 'lsp';
   /** True until the byte stream closes or `close`/`destroy` is called. */
   readonly isOpen: boolean;
   /** Bytes written but not yet accepted by the OS (coalescing buffer + socket buffer). */

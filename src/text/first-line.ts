@@ -74,7 +74,7 @@ export function readFirstLine(socket: Socket, initial: Buffer, options: FirstLin
   const acc = new LineAccumulator(options.maxLineBytes);
   const early = initial.length > 0 ? acc.push(initial) : undefined;
   if (early !== undefined) return Promise.resolve(early);
-  if (socket.destroyed) return Promise.resolve(acc.end());
+  if (socket.destroyed || socket.readableEnded) return Promise.resolve(acc.end()); // EOF came while sniffing
   return new Promise((resolve) => {
     const { timers } = options;
     const finish = (result: FirstLineResult): void => {

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { MiB, gc, used } from '../helpers/memory.js';
-import { Decoder } from '@msgpack/msgpack';
+import { Decoder, ExtensionCodec } from '@msgpack/msgpack';
 import { decodeMsgpack, encodeMsgpack } from '../../src/framing/msgpack.js';
 import { MAX_DECODE_DEPTH } from '../../src/framing/msgpack-bounds.js';
 import { NEEDS_LIBRARY, tryDecode } from '../../src/framing/msgpack-decoder.js';
@@ -19,7 +19,20 @@ import { HOSTILE_FRAMES, arrayHeaders40, nestedFittingContainers } from './hosti
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..', '..');
-const libDecoder = new Decoder();
+/** The library, refusing what sidewire refuses (docs/protocol.md "Keys and values"): non-string keys, extension types but -1. */
+const libDecoder = new Decoder({
+  mapKeyConverter: (key) => {
+    if (typeof key !== 'string') throw new Error('key');
+    return key;
+  },
+  extensionCodec: {
+    tryToEncode: () => null,
+    decode: (data, type) => {
+      if (type !== -1) throw new Error('ext');
+      return ExtensionCodec.defaultCodec.decode(data, type, undefined);
+    },
+  },
+});
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
 /** `decodeMsgpack(frame)`, with the time it took and how much heap + ArrayBuffer memory grew meanwhile (no GC in between). */

@@ -38,12 +38,38 @@ describe('sniffMode (DESIGN.md §3)', () => {
     }
   });
 
-  it('classifies all 256 first bytes into exactly the documented sets', () => {
+  it('classifies all 256 first bytes into exactly the documented sets (C and c wait: they may start an LSP header)', () => {
     const counts: Record<string, number> = {};
     for (let byte = 0; byte < 256; byte++) {
       const mode = sniffMode(Buffer.from([byte])).mode;
       counts[mode] = (counts[mode] ?? 0) + 1;
     }
-    assert.deepEqual(counts, { json: 2, binary: 1, text: 52, undecided: 4, invalid: 256 - 2 - 1 - 52 - 4 });
+    assert.deepEqual(counts, { json: 2, binary: 1, text: 50, undecided: 4 + 2, invalid: 256 - 2 - 1 - 50 - 6 });
+    assert.deepEqual(sniffMode(b('C')), { mode: 'undecided', keep: 0 });
+    assert.deepEqual(sniffMode(b(' c')), { mode: 'undecided', keep: 1 });
+  });
+});
+
+describe('sniffMode: LSP framing (docs/protocol.md "LSP framing")', () => {
+  it('Content-Length: or Content-Type: in any case → lsp, at the offset of the C', () => {
+    for (const s of ['Content-Length: 2\r\n\r\n{}', 'content-length:2', 'CONTENT-LENGTH:', 'Content-Type: application/vscode-jsonrpc\r\n', 'cOnTeNt-TyPe:']) {
+      assert.deepEqual(sniffMode(b(s)), { mode: 'lsp', offset: 0 }, s);
+    }
+    assert.deepEqual(sniffMode(b('\r\n Content-Length: 2')), { mode: 'lsp', offset: 3 });
+  });
+
+  it('every proper prefix of a header name is undecided and keeps its bytes; one byte more decides', () => {
+    for (const name of ['Content-Length:', 'Content-Type:']) {
+      for (let n = 1; n < name.length; n++) {
+        assert.deepEqual(sniffMode(b(` ${name.slice(0, n)}`)), { mode: 'undecided', keep: 1 }, name.slice(0, n));
+        assert.deepEqual(sniffMode(b(`${name.slice(0, n)}X`)), { mode: 'text', offset: 0 }, `${name.slice(0, n)}X`);
+      }
+    }
+  });
+
+  it('text commands that start with C stay text commands', () => {
+    for (const s of ['CALL echo\n', 'c\n', 'CONTENTS\n', 'Content\n', 'Content-Lengthy\n', 'CONTENT-LENGTH 5\n']) {
+      assert.deepEqual(sniffMode(b(s)), { mode: 'text', offset: 0 }, s);
+    }
   });
 });

@@ -42,7 +42,7 @@ test('closeReason', () => {
 });
 
 function stats(time: number, n: number, metrics = true): ServerStats {
-  const mode = (json: number) => ({ json, binary: 0, text: 0 });
+  const mode = (json: number) => ({ json, binary: 0, text: 0, lsp: 0 });
   return {
     time,
     state: 'running',
@@ -63,6 +63,12 @@ describe('stats view', () => {
     assert.equal(statsRates(stats(1000, 1), stats(1000, 2)), undefined);
     assert.equal(statsRates(stats(1000, 1, false), stats(2000, 2, false)), undefined);
     assert.equal(statsRates(stats(1000, 500), stats(2000, 10)), undefined);
+  });
+
+  test('LSP-framed connections are shown once there are some (older servers send no lsp count)', () => {
+    const s = stats(3000, 300);
+    const withLsp = { ...s, metrics: { ...s.metrics!, connections: { json: 2, binary: 0, text: 0, lsp: 1 } } };
+    assert.match(formatStatsScreen('unix:///x.sock', withLsp, undefined), /connections +3 open \(json 2, binary 0, text 0, lsp 1\)/);
   });
 
   test('the screen shows every group; "in flight" leaves out the $/stats request itself', () => {

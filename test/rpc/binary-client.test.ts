@@ -61,7 +61,7 @@ describe('client in binary mode', () => {
   it('the default mode is binary (auto), and the server lists the connection as binary', () => {
     assert.equal(t.server.clients().find((c) => c.clientId === client.clientId)?.mode, 'binary');
     assert.equal(client.mode, 'binary');
-    assert.deepEqual(client.serverInfo?.capabilities['modes'], ['json', 'binary']);
+    assert.deepEqual(client.serverInfo?.capabilities['modes'], ['json', 'binary', 'lsp']);
   });
 
   it('Buffers and Uint8Arrays in params and results arrive as Buffers', async () => {

@@ -35,7 +35,7 @@ describe('binary mode: preface and reserved methods', () => {
     assert.match(r.result.clientId, CLIENT_ID_PATTERN);
     assert.equal(r.result.pid, process.pid);
     assert.deepEqual(r.result.server, { name: 'bin-daemon', version: '2.0.0' });
-    assert.deepEqual(r.result.capabilities.modes, ['json', 'binary']);
+    assert.deepEqual(r.result.capabilities.modes, ['json', 'binary', 'lsp']);
     const info = t.server.clients().find((x) => x.clientId === r.result.clientId);
     assert.equal(info?.mode, 'binary');
     assert.deepEqual(info?.client, { name: 'raw-bin', version: '1' });

@@ -85,7 +85,7 @@ describe('pluggable mode handlers', () => {
     const c = await RawClient.connect(t.path);
     try {
       const r = await c.request('$/hello', { protocol: 1 });
-      assert.deepEqual(r.result.capabilities.modes, ['json', 'binary', 'text']);
+      assert.deepEqual(r.result.capabilities.modes, ['json', 'binary', 'lsp', 'text']);
     } finally {
       c.close();
     }

@@ -30,7 +30,7 @@ describe('reserved methods', () => {
     assert.equal(r.result.pid, process.pid);
     assert.equal(r.result.ppid, process.ppid);
     assert.deepEqual(r.result.server, { name: 'test-daemon', version: '9.9.9' });
-    assert.deepEqual(r.result.capabilities.modes, ['json', 'binary']);
+    assert.deepEqual(r.result.capabilities.modes, ['json', 'binary', 'lsp']);
     assert.equal(r.result.capabilities.batch, true);
     assert.equal(r.result.capabilities.cancel, true);
     assert.equal(r.result.capabilities.maxMessageBytes, 16 * 1024 * 1024);

@@ -5,7 +5,7 @@
 import type { Socket } from 'node:net';
 import { SidewireError, createError, encodeFailed, isSidewireError } from '../../errors.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../../framing/limits.js';
-import { NdjsonDecoder, encodeNdjson } from '../../framing/ndjson.js';
+import { NdjsonDecoder, encodeNdjson, type NdjsonDecoderOptions } from '../../framing/ndjson.js';
 import type { ReceiveBudget } from '../../framing/receive-budget.js';
 import type {
   MessagePriority,
@@ -46,16 +46,26 @@ export interface NdjsonStreamOptions extends SocketStreamOptions {
   readonly receiveBudget?: ReceiveBudget;
 }
 
+/** What a JSON-RPC text framing's decoder offers the stream (NdjsonDecoder, LspDecoder). */
+export interface JsonFrameDecoder {
+  push(chunk: Buffer): void;
+  end(): void;
+  setMaxMessageBytes(bytes: number): void;
+}
 
+/**
+ * JSON mode's stream; also the base of LSP framing's (`lsp-stream.ts`), which changes only how
+ * messages are cut (`createDecoder`) and wrapped (`frame`).
+ */
 export class NdjsonStream extends SocketMessageStream implements MessageStream {
-  readonly mode = 'json' as const;
+  readonly mode: 'json' | 'lsp' = 'json';
   private readonly options: NdjsonStreamOptions;
   protected readonly writer: SocketWriter;
   /** The peer's message size limit, once known; undefined = unlimited. */
   private outgoingLimit: number | undefined;
   /** The incoming line limit set by `limitIncoming` (undefined: `maxMessageBytes`), and the decoder once started. */
   private incomingLimit: number | undefined;
-  private decoder: NdjsonDecoder | undefined;
+  private decoder: JsonFrameDecoder | undefined;
 
   constructor(socket: Socket, options: NdjsonStreamOptions = {}) {
     super(socket, options);
@@ -74,7 +84,7 @@ export class NdjsonStream extends SocketMessageStream implements MessageStream {
   start(handlers: MessageStreamHandlers): void {
     if (this.handlers !== undefined) throw new Error('NdjsonStream.start called twice');
     this.handlers = handlers;
-    const decoder = new NdjsonDecoder({
+    const decoder = this.createDecoder({
       maxMessageBytes: this.incomingLimit ?? this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
       onMessage: (value) => {
         if (this.open) handlers.onMessage(value);
@@ -112,6 +122,16 @@ export class NdjsonStream extends SocketMessageStream implements MessageStream {
     return this.sendLine(requestMessage(id, method, params), priority, true);
   }
 
+  /** The decoder of incoming messages: NDJSON lines. */
+  protected createDecoder(options: NdjsonDecoderOptions): JsonFrameDecoder {
+    return new NdjsonDecoder(options);
+  }
+
+  /** What is written for one encoded message (`line`: JSON and its `\n`): the line itself. */
+  protected frame(line: string): string {
+    return line;
+  }
+
   /** `urgent`: a request or reply, written once a little is batched (see SocketWriter.write). */
   private sendLine(message: object | PreparedMessage, priority: MessagePriority, urgent: boolean): SendOutcome {
     if (!this.isOpen) return 'closed';
@@ -127,7 +147,7 @@ export class NdjsonStream extends SocketMessageStream implements MessageStream {
       const bytes = Buffer.byteLength(line) - 1; // without the newline
       if (bytes > limit) throw messageTooLarge(bytes, limit);
     }
-    return this.writer.write(line, priority, urgent);
+    return this.writer.write(this.frame(line), priority, urgent);
   }
 
   limitOutgoing(bytes: number): void {
