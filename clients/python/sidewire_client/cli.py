@@ -174,13 +174,17 @@ def _listen(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: Any) -> i
             gone.set()
 
     def print_event(data: Any, topic: str) -> None:
-        try:
-            out.write(_dumps({"topic": topic, "data": data}) + "\n")
-            out.flush()
-        except (BrokenPipeError, ValueError):  # the reader of stdout went away (| head): exit 0
-            stopped.set()
+        with output:
+            if stopped.is_set():
+                return
+            try:
+                out.write(_dumps({"topic": topic, "data": data}) + "\n")
+                out.flush()
+            except (BrokenPipeError, ValueError):  # the reader of stdout went away (| head): exit 0
+                stopped.set()
 
     stopped = threading.Event()
+    output = threading.Lock()
     client.on_status(on_status)
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopped.set())
@@ -194,6 +198,8 @@ def _listen(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: Any) -> i
             raise SidewireError("ERR_CONNECTION_LOST", f"the connection to {client.endpoint} was lost", [f"restart it, then run {PROG} listen again (without --once/--no-reconnect it reconnects by itself)"], {"endpoint": client.endpoint})
         return EXIT_OK
     finally:
+        with output:
+            stopped.set()  # no event is printed after this
         client.close()
 
 

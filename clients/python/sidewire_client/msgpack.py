@@ -51,6 +51,8 @@ def _pack_int(v: int, out: List[bytes]) -> None:
         out.append(struct.pack(">BI", 0xCE, v))
     elif 0 <= v < 2**64:
         out.append(struct.pack(">BQ", 0xCF, v))
+    elif v >= 2**64:
+        raise MsgpackError(f"integer {v} does not fit in 64 bits")
     elif -0x80 <= v:
         out.append(struct.pack(">Bb", 0xD0, v))
     elif -0x8000 <= v:

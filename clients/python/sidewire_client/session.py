@@ -175,6 +175,9 @@ class Session:
             pending.done.set()
         self._on_lost(self, error)
 
-    def close(self) -> None:
-        """Closes the connection; waiting requests fail with ERR_CONNECTION_CLOSED."""
+    def close(self, join_timeout: float = 10.0) -> None:
+        """Closes the connection (waiting requests fail with ERR_CONNECTION_CLOSED) and waits for
+        the reader thread, so no callback runs after close() returns (from another thread)."""
         self._shutdown(SidewireError("ERR_CONNECTION_CLOSED", f"the client closed the connection to {self.endpoint}", ["make calls before close()"], {"endpoint": self.endpoint}))
+        if threading.current_thread() is not self._reader:
+            self._reader.join(join_timeout)
