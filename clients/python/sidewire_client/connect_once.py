@@ -40,14 +40,19 @@ def handshake(
     if subscribe:
         params["subscribe"] = subscribe
     try:
+        session.send_preface()
         hello = session.request("$/hello", params, timeout)
     except ResponseError as err:
         session.close()
         raise _refused(err, endpoint, target) from err
     except SidewireError as err:
+        if err.code == "ERR_CONNECTION_LOST":
+            session.wait_reader(timeout)  # what the server said before closing, if anything
         session.close()
         if err.code == "ERR_TIMEOUT":
             raise SidewireError("ERR_TIMEOUT", f"no reply to $/hello from {endpoint} within {timeout:g} s", ["check that a sidewire server (not another program) listens there: `sidewire doctor`", "or raise connect_timeout"], {"endpoint": endpoint}, err) from err
+        if err.code == "ERR_CONNECTION_LOST" and session.last_refusal is not None:
+            raise _refused(session.last_refusal, endpoint, target) from err
         if err.code == "ERR_CONNECTION_LOST":
             binary = " (a server without binary mode closes such a connection: try mode='json')" if mode == "binary" else ""
             raise SidewireError("ERR_HANDSHAKE", f"the server at {endpoint} closed the connection during the handshake: {err.message}{binary}", ["if the server said it is busy, retry later", "check that a sidewire server (not another program) listens there: `sidewire doctor`"], {"endpoint": endpoint}, err) from err

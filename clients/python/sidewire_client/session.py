@@ -48,9 +48,19 @@ class Session:
         self._lock = threading.Lock()
         self._send_lock = threading.Lock()
         self._closed: Optional[SidewireError] = None
-        self._write(self._codec.preface())
+        #: the last error reply without an id (e.g. a busy server's line before it closes)
+        self.last_refusal: Optional[ResponseError] = None
         self._reader = threading.Thread(target=self._read_loop, name=f"sidewire-reader {endpoint}", daemon=True)
         self._reader.start()
+
+    def send_preface(self) -> None:
+        """The mode's first bytes (binary: 00 53 57 01; JSON: none). Raises ERR_CONNECTION_LOST."""
+        self._write(self._codec.preface())
+
+    def wait_reader(self, timeout: float) -> None:
+        """Waits until the reader has read everything up to the server's EOF (handshake errors)."""
+        if threading.current_thread() is not self._reader:
+            self._reader.join(timeout)
 
     @property
     def alive(self) -> bool:
@@ -63,9 +73,13 @@ class Session:
             try:
                 self.sock.sendall(data)
             except OSError as err:
-                lost = self._lost_error(f"writing failed ({err})", err)
-                self._shutdown(lost)
-                raise lost from err
+                # The reader still reads what the server sent before it closed (e.g. why it
+                # refused us), then sees the EOF and fails the waiting requests.
+                try:
+                    self.sock.shutdown(socket.SHUT_WR)
+                except OSError:
+                    pass
+                raise self._lost_error(f"writing failed ({err})", err) from err
 
     def _lost_error(self, why: str, cause: Optional[BaseException] = None) -> SidewireError:
         return SidewireError("ERR_CONNECTION_LOST", f"the connection to {self.endpoint} was lost: {why}", ["the server stopped or restarted; the client reconnects unless reconnecting is off"], {"endpoint": self.endpoint}, cause)
@@ -146,7 +160,8 @@ class Session:
         request_id = message.get("id")
         if request_id is None:
             if "error" in message:
-                self._on_refusal(ResponseError.from_wire(message["error"]))
+                self.last_refusal = ResponseError.from_wire(message["error"])
+                self._on_refusal(self.last_refusal)
             return
         with self._lock:
             pending = self._pending.pop(request_id, None) if isinstance(request_id, int) else None

@@ -147,3 +147,24 @@ def test_an_oversized_reply_is_refused_from_its_length(daemon, home, env):
             client.call("echo", {"pad": "x" * 5000})
         assert err.value.code == "ERR_MESSAGE_TOO_LARGE"
         assert client.state == "closed"
+
+
+@pytest.mark.parametrize("mode", ["json", "binary"])
+def test_a_busy_server_is_reported_in_both_modes(home, mode):
+    """A server at its connection limit answers one JSON line before reading anything, then closes."""
+    path = os.path.join(home, f"busy-{mode}.sock")
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind(path)
+    listener.listen(1)
+
+    def refuse() -> None:
+        conn, _ = listener.accept()
+        conn.sendall(b'{"jsonrpc":"2.0","id":null,"error":{"code":-32005,"message":"server busy: too many connections"}}\n')
+        conn.close()
+
+    threading.Thread(target=refuse, daemon=True).start()
+    with pytest.raises(SidewireError) as err:
+        connect(endpoint=f"unix://{path}", mode=mode, reconnect=False)
+    listener.close()
+    assert err.value.code == "ERR_HANDSHAKE"
+    assert "too many connections" in err.value.message and "retry later" in err.value.fixes[0]
