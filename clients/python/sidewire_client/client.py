@@ -24,7 +24,7 @@ from .events import EventsMixin
 from .wire import DEFAULT_MAX_MESSAGE_BYTES
 
 #: Errors that retrying cannot fix: the client fails at once (docs/reconnect.md "Backoff").
-UNFIXABLE = {"ERR_ENDPOINT_FORMAT", "ERR_ENDPOINT_PLATFORM", "ERR_ENDPOINT_PATH_TOO_LONG", "ERR_ENDPOINT_REMOTE", "ERR_RUNTIME_DIR_UNSAFE", "ERR_INVALID_ARGUMENT", "ERR_FILE_UNSAFE"}
+UNFIXABLE = {"ERR_ENDPOINT_FORMAT", "ERR_ENDPOINT_PLATFORM", "ERR_ENDPOINT_PATH_TOO_LONG", "ERR_ENDPOINT_REMOTE", "ERR_RUNTIME_DIR_UNSAFE", "ERR_INVALID_ARGUMENT"}
 
 
 def _positive(name: str, value: float, zero_ok: bool) -> float:

@@ -60,6 +60,9 @@ def handshake(
     if not isinstance(hello, dict) or hello.get("protocol") != PROTOCOL_VERSION:
         session.close()
         raise SidewireError("ERR_HANDSHAKE", f"the server at {endpoint} answered $/hello with {hello!r}, not a protocol 1 hello result", ["check that a sidewire server listens there: `sidewire doctor`"], {"endpoint": endpoint})
+    limit = hello.get("capabilities", {}).get("maxMessageBytes") if isinstance(hello.get("capabilities"), dict) else None
+    if isinstance(limit, int) and not isinstance(limit, bool) and limit > 0:
+        session.outgoing_limit = limit
     return Handshake(session, hello, list(subscribe))
 
 

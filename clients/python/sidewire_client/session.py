@@ -8,7 +8,7 @@ import threading
 from typing import Any, Callable, Dict, Optional
 
 from .errors import ResponseError, SidewireError
-from .wire import DEFAULT_MAX_MESSAGE_BYTES, make_codec
+from .wire import DEFAULT_MAX_MESSAGE_BYTES, make_codec, outgoing_too_large
 
 _RECV_BYTES = 65536
 
@@ -50,6 +50,8 @@ class Session:
         self._closed: Optional[SidewireError] = None
         #: the last error reply without an id (e.g. a busy server's line before it closes)
         self.last_refusal: Optional[ResponseError] = None
+        #: the server's maxMessageBytes (from its hello): larger messages are refused before sending
+        self.outgoing_limit: Optional[int] = None
         self._reader = threading.Thread(target=self._read_loop, name=f"sidewire-reader {endpoint}", daemon=True)
         self._reader.start()
 
@@ -65,6 +67,13 @@ class Session:
     @property
     def alive(self) -> bool:
         return self._closed is None
+
+    def _encode(self, message: Any) -> bytes:
+        data: bytes = self._codec.encode(message)
+        size = len(data) - self._codec.overhead
+        if self.outgoing_limit is not None and size > self.outgoing_limit:
+            raise outgoing_too_large(size, self.outgoing_limit)
+        return data
 
     def _write(self, data: bytes) -> None:
         if not data:
@@ -90,7 +99,7 @@ class Session:
         message: Dict[str, Any] = {"jsonrpc": "2.0", "id": request_id, "method": method}
         if params is not None:
             message["params"] = params
-        data = self._codec.encode(message)  # ERR_ENCODE before anything is registered
+        data = self._encode(message)  # ERR_ENCODE, ERR_MESSAGE_TOO_LARGE before anything is registered
         pending = _Pending()
         with self._lock:
             if self._closed is not None:
@@ -112,7 +121,7 @@ class Session:
         message: Dict[str, Any] = {"jsonrpc": "2.0", "method": method}
         if params is not None:
             message["params"] = params
-        data = self._codec.encode(message)
+        data = self._encode(message)
         if self._closed is not None:
             raise self._closed
         self._write(data)
@@ -164,7 +173,8 @@ class Session:
                 self._on_refusal(self.last_refusal)
             return
         with self._lock:
-            pending = self._pending.pop(request_id, None) if isinstance(request_id, int) else None
+            usable = isinstance(request_id, int) and not isinstance(request_id, bool)
+            pending = self._pending.pop(request_id, None) if usable else None
         if pending is None:
             return  # a reply to a call that timed out (or a request the server sent: not used)
         if "error" in message:

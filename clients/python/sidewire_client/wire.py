@@ -16,11 +16,22 @@ PREFACE = b"\x00SW\x01"
 
 
 def too_large(size: int, limit: int) -> SidewireError:
+    """An incoming message over the client's limit: the connection is closed, as by the Node client."""
     return SidewireError(
-        "ERR_MESSAGE_TOO_LARGE",
+        "ERR_CONNECTION_LOST",
         f"the server sent a message of {size} bytes or more, larger than this client's limit of {limit} bytes; the connection was closed",
         ["raise the client's max_message_bytes", "or ask for less data per message"],
-        {"limit": limit, "size": size},
+        {"reason": "too-large", "limit": limit, "size": size},
+    )
+
+
+def outgoing_too_large(size: int, limit: int) -> SidewireError:
+    """docs/errors.md ERR_MESSAGE_TOO_LARGE: refused before sending, the connection stays usable."""
+    return SidewireError(
+        "ERR_MESSAGE_TOO_LARGE",
+        f"message is {size} bytes; the server accepts at most {limit} (its limits.maxMessageBytes)",
+        ["send less per call (split the data)", "or raise the server's limits.maxMessageBytes"],
+        {"size": size, "limit": limit},
     )
 
 
@@ -32,10 +43,13 @@ class JsonCodec:
     """NDJSON: one JSON-RPC message per line."""
 
     mode = "json"
+    #: bytes of framing around a payload (the newline)
+    overhead = 1
 
     def __init__(self, max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES) -> None:
         self.limit = max_message_bytes
         self._buf = bytearray()
+        self._scanned = 0  # bytes of _buf known to hold no newline
 
     def preface(self) -> bytes:
         return b""
@@ -51,11 +65,13 @@ class JsonCodec:
         self._buf += data
         out = []
         while True:
-            nl = self._buf.find(b"\n")
+            nl = self._buf.find(b"\n", self._scanned)
             if nl < 0:
+                self._scanned = len(self._buf)
                 if len(self._buf) > self.limit:
                     raise too_large(len(self._buf), self.limit)
                 return out
+            self._scanned = 0
             if nl > self.limit:
                 raise too_large(nl, self.limit)
             line = bytes(self._buf[:nl]).strip()
@@ -71,6 +87,8 @@ class BinaryCodec:
     """Binary mode: the preface both ways, then u32 big-endian length + MessagePack payload."""
 
     mode = "binary"
+    #: bytes of framing around a payload (the length header)
+    overhead = 4
 
     def __init__(self, max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES) -> None:
         self.limit = max_message_bytes

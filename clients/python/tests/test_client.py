@@ -145,8 +145,17 @@ def test_an_oversized_reply_is_refused_from_its_length(daemon, home, env):
     with connect(endpoint=f"unix://{home}/s.sock", env=env, max_message_bytes=1000, reconnect=False) as client:
         with pytest.raises(SidewireError) as err:
             client.call("echo", {"pad": "x" * 5000})
-        assert err.value.code == "ERR_MESSAGE_TOO_LARGE"
-        assert client.state == "closed"
+        assert err.value.code == "ERR_CONNECTION_LOST" and err.value.details["reason"] == "too-large"
+        wait_until(lambda: client.state == "closed", "the client to close")
+
+
+def test_a_message_larger_than_the_server_accepts_is_refused_before_sending(daemon, home, env):
+    with connect(endpoint=f"unix://{home}/s.sock", env=env) as client:
+        limit = client.hello["capabilities"]["maxMessageBytes"]
+        with pytest.raises(SidewireError) as err:
+            client.call("echo", {"pad": "x" * limit})
+        assert err.value.code == "ERR_MESSAGE_TOO_LARGE" and err.value.details["limit"] == limit
+        assert client.call("echo", [1]) == [1]  # nothing was sent: the connection is fine
 
 
 @pytest.mark.parametrize("mode", ["json", "binary"])
