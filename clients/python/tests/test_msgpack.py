@@ -6,7 +6,8 @@ from datetime import datetime, timezone
 import pytest
 
 from sidewire_client.msgpack import MsgpackError, pack, unpack
-from sidewire_client.wire import BinaryCodec
+from sidewire_client import SidewireError
+from sidewire_client.wire import BinaryCodec, JsonCodec
 
 
 def test_the_worked_example_of_the_protocol_page():
@@ -50,6 +51,14 @@ def test_the_timestamp_extension():
 def test_an_oversized_frame_is_refused_from_its_header():
     codec = BinaryCodec(max_message_bytes=1024)
     assert codec.feed(b"\x00SW\x01") == []
-    with pytest.raises(Exception) as err:
+    with pytest.raises(SidewireError) as err:
         codec.feed(struct.pack(">I", 2**32 - 1))
-    assert getattr(err.value, "code", None) == "ERR_MESSAGE_TOO_LARGE"
+    assert err.value.code == "ERR_CONNECTION_LOST" and err.value.details["reason"] == "too-large"
+
+
+def test_an_oversized_json_line_is_refused_before_its_end():
+    codec = JsonCodec(max_message_bytes=1024)
+    assert codec.feed(b'{"a":1}\n{"b":') == [{"a": 1}]
+    with pytest.raises(SidewireError) as err:
+        codec.feed(b"x" * 2000)
+    assert err.value.details["reason"] == "too-large"
