@@ -5,7 +5,7 @@ spool file is named with ``own_start_time()``, which the server compares with th
 reads from /proc, so both must be computed the same way: boot time + starttime ticks."""
 import os
 import time
-from typing import Optional
+from typing import List, Optional
 
 #: How far two start-time readings of one process may differ (clock-tick and btime rounding).
 START_TOLERANCE_MS = 1500
@@ -30,7 +30,7 @@ def _boot_time_ms() -> Optional[int]:
     return _boot_ms
 
 
-def _stat_fields(pid: int) -> Optional[list]:
+def _stat_fields(pid: int) -> Optional[List[str]]:
     try:
         with open(f"/proc/{pid}/stat", encoding="utf-8", errors="replace") as f:
             text = f.read(4096)

@@ -23,7 +23,7 @@ def test_reconnects_after_a_restart_and_resubscribes(home, env):
     sock = f"unix://{home}/s.sock"
     daemon = Daemon(home, ["--endpoint", sock, "--tick-ms", "100"]).start()
     statuses = []
-    client = connect(endpoint=sock, env=env, reconnect=Backoff(max_attempts=math.inf, max_delay=0.5))
+    client = connect(endpoint=sock, env=env, queue_timeout=WAIT, reconnect=Backoff(max_attempts=math.inf, max_delay=0.5))
     client.on_status(lambda s: statuses.append(s["state"]))
     try:
         events = client.subscribe("clock.tick")

@@ -2,13 +2,14 @@
 format; the reference daemon delivers it exactly once when it starts. Plus the file checks, the
 size limit, torn tails, and a live client replaying its own spool after a reconnect."""
 import json
+import math
 import os
 import re
 
 import pytest
 
 from conftest import Daemon, run_cli, wait_until
-from sidewire_client import Client, SidewireError, connect, resolve_endpoint
+from sidewire_client import Backoff, Client, SidewireError, connect, resolve_endpoint
 from sidewire_client.spool import SpoolWriter, durable_paths
 
 FILE_RE = re.compile(r"^p(\d+)-(\d+)-([0-9a-f]{12})\.jsonl$")
@@ -66,7 +67,7 @@ def test_a_durable_notify_with_the_daemon_up_is_delivered(daemon, home, env):
 def test_a_live_client_replays_its_spool_after_reconnecting(home, env):
     sock = f"unix://{home}/s.sock"
     daemon = Daemon(home, ["--endpoint", sock]).start()
-    client = connect(endpoint=sock, env=env)
+    client = connect(endpoint=sock, env=env, reconnect=Backoff(max_attempts=math.inf, max_delay=0.5))  # a slow restart must not exhaust it
     try:
         daemon.stop()
         wait_until(lambda: client.state in ("reconnecting", "connecting"), "the client to notice the loss")
