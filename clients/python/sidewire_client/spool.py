@@ -15,9 +15,10 @@ be written."""
 import json
 import os
 import secrets
+import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Iterable, List, Optional
+from typing import Any, Callable, Dict, Iterable, List, Optional, Set
 
 from .endpoint import ResolvedEndpoint
 from .errors import SidewireError
@@ -118,6 +119,9 @@ class SpoolWriter:
         self.file = os.path.join(paths.spool_dir, f"p{os.getpid()}-{own_start_time()}-{self.token}.jsonl")
         self._now = now
         self._seq = 0
+        # One append or rewrite at a time: a rewrite (read, filter, rename) must not lose an
+        # append made by another thread meanwhile.
+        self._lock = threading.RLock()
 
     def _ensure_dir(self) -> None:
         if self.paths.runtime_dir is not None:
@@ -126,6 +130,10 @@ class SpoolWriter:
 
     def append(self, method: str, params: Any = None) -> Dict[str, Any]:
         """Appends one message (fsync'd); returns it with its id. Raises ERR_SPOOL, ERR_FILE_UNSAFE, ERR_ENCODE."""
+        with self._lock:
+            return self._append(method, params)
+
+    def _append(self, method: str, params: Any) -> Dict[str, Any]:
         self._seq += 1
         message: Dict[str, Any] = {"id": f"{self.token}.{self._seq}", "method": method}
         if params is not None:
@@ -179,6 +187,10 @@ class SpoolWriter:
         gone = set(ids)
         if not gone:
             return
+        with self._lock:
+            self._remove(gone)
+
+    def _remove(self, gone: Set[str]) -> None:
         rest = [m for m in self.read() if m["id"] not in gone]
         try:
             if not rest:

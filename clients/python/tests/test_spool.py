@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from conftest import Daemon, run_cli, wait_until
+from conftest import WAIT, Daemon, run_cli, wait_until
 from sidewire_client import Backoff, Client, SidewireError, connect, resolve_endpoint
 from sidewire_client.spool import SpoolWriter, durable_paths
 
@@ -149,3 +149,25 @@ def test_the_server_leaves_a_live_producers_file_alone(home, env):
             assert os.path.exists(live.file)
     finally:
         daemon.stop()
+
+
+def test_regression_a_rewrite_does_not_lose_an_append_from_another_thread(home, env):
+    """remove() reads the file, filters it and renames a new one over it: an append made by
+    another thread in between must wait for it, not be overwritten."""
+    import threading
+
+    class Interleaving(SpoolWriter):
+        late: threading.Thread
+
+        def _rewrite(self, data: bytes) -> None:
+            self.late = threading.Thread(target=self.append, args=("hook.event", {"n": "late"}))
+            self.late.start()
+            self.late.join(0.5)  # without the writer's lock the append lands now, and is then overwritten
+            super()._rewrite(data)
+
+    writer = Interleaving(durable_paths(resolve_endpoint(endpoint=f"unix://{home}/s.sock", env=env)))
+    first = writer.append("hook.event", {"n": 1})
+    writer.append("hook.event", {"n": 2})
+    writer.remove({first["id"]})
+    writer.late.join(WAIT)
+    assert [m["params"]["n"] for m in writer.read()] == [2, "late"]
