@@ -122,8 +122,14 @@ class Client(EventsMixin, StatusMixin):
             self._session, self.hello = hs.session, hs.hello
             missing = [p for p in self._patterns if p not in hs.subscribed]
             self._set_status("ready", endpoint=hs.session.endpoint, clientId=self.client_id, previousClientId=self.previous_client_id, reconnects=self.reconnects)
+        if not hs.session.alive:  # lost between the hello reply and now: its loss was not ours yet
+            self._on_lost(hs.session, hs.session.error or hs.session.lost_now())
+            return
         for pattern in missing:  # added while the hello was in flight
-            self._send_subscribe(hs.session, pattern)
+            try:
+                self._send_subscribe(hs.session, pattern)
+            except (ResponseError, SidewireError) as err:
+                self._report(err)
         if self._spool is not None:
             self._spool.replay(self._durable_sender(), self._report)
 

@@ -68,6 +68,14 @@ class Session:
     def alive(self) -> bool:
         return self._closed is None
 
+    @property
+    def error(self) -> Optional[SidewireError]:
+        """Why the connection ended (None while it is alive)."""
+        return self._closed
+
+    def lost_now(self) -> SidewireError:
+        return self._lost_error("the connection ended")
+
     def _encode(self, message: Any) -> bytes:
         data: bytes = self._codec.encode(message)
         size = len(data) - self._codec.overhead
