@@ -250,9 +250,10 @@ class Client(EventsMixin, StatusMixin):
         return self._spool.count()
 
     def _durable(self) -> DurableSpool:
-        if self._spool is None:
-            self._spool = DurableSpool(durable_paths(self._resolved), self.spool_max_bytes)
-        return self._spool
+        with self._cond:
+            if self._spool is None:
+                self._spool = DurableSpool(durable_paths(self._resolved), self.spool_max_bytes)
+            return self._spool
 
     def _durable_sender(self) -> Optional[Callable[[Any], Any]]:
         with self._cond:
