@@ -33,6 +33,12 @@ def _positive(name: str, value: float, zero_ok: bool) -> float:
     return float(value)
 
 
+def _integer(name: str, value: int, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise SidewireError("ERR_INVALID_ARGUMENT", f"{name} must be an integer from {low} to {high}, not {value!r}", [f"leave {name} out for the default"], {"option": name})
+    return value
+
+
 class Client(EventsMixin, StatusMixin):
     """A sidewire client. Times are in seconds. Use `connect()` or `Client(...).open()`."""
 
@@ -66,8 +72,10 @@ class Client(EventsMixin, StatusMixin):
         self.call_timeout = _positive("call_timeout", call_timeout, True)
         self.queue_timeout = _positive("queue_timeout", queue_timeout, True)
         self.backoff = reconnect if isinstance(reconnect, Backoff) else Backoff() if reconnect else Backoff(max_attempts=0)
-        self.max_message_bytes = max_message_bytes
-        self.spool_max_bytes = spool_max_bytes
+        self.max_message_bytes = _integer("max_message_bytes", max_message_bytes, 1, 2**32 - 1)
+        self.spool_max_bytes = _integer("spool_max_bytes", spool_max_bytes, 1, 2**53 - 1)
+        if not isinstance(reconnect, (Backoff, bool)):
+            raise SidewireError("ERR_INVALID_ARGUMENT", f"reconnect must be True, False or a Backoff, not {reconnect!r}", ["e.g. reconnect=Backoff(max_attempts=math.inf)"], {"option": "reconnect"})
         from . import __version__
 
         self._client_info = {"name": client_name, "version": client_version or __version__}

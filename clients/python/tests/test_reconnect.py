@@ -88,7 +88,7 @@ def test_a_call_while_reconnecting_times_out_in_the_queue(home, env):
 
 
 def test_bad_options_fail_at_once():
-    for options in ({"mode": "xml"}, {"call_timeout": -1}, {"connect_timeout": 0}):
+    for options in ({"mode": "xml"}, {"call_timeout": -1}, {"connect_timeout": 0}, {"max_message_bytes": 0}, {"spool_max_bytes": "big"}, {"reconnect": 3}):
         with pytest.raises(SidewireError) as err:
             Client(**options)
         assert err.value.code == "ERR_INVALID_ARGUMENT"
