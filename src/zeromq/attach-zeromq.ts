@@ -121,6 +121,11 @@ interface Parts {
 
 class Attachment implements ZeroMQAttachment {
   private closed: Promise<void> | undefined;
+  /**
+   * A pending zeromq.js receive does not keep Node running; a bound endpoint should, as a
+   * listening net.Server does. This timer (ref'd on purpose, never fires in practice) does, until close.
+   */
+  private readonly keepAlive = setInterval(() => undefined, 2 ** 30);
 
   constructor(
     readonly endpoint: string | undefined,
@@ -140,6 +145,7 @@ class Attachment implements ZeroMQAttachment {
 
   private async shutDown(deadlineMs: number): Promise<void> {
     const { state, sockets, bound } = this.parts;
+    clearInterval(this.keepAlive);
     state.closing = true;
     this.parts.untap();
     await this.quiet(deadlineMs);

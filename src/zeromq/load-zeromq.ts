@@ -2,8 +2,9 @@
  * zeromq.js, loaded on first use (docs/zeromq.md "Installing"). It is an optional peer dependency
  * of sidewire: importing `sidewire/zeromq` costs nothing until a ZeroMQ endpoint is attached, and
  * without zeromq.js installed attaching one throws ERR_DEPENDENCY_MISSING saying what to install.
- * zeromq.js is a Node-API addon that does not load under Bun: there the same error says to run
- * the server under Node.js.
+ * zeromq.js does not work under Bun: it loads, but its first socket operation needs libuv's
+ * `uv_poll_init_socket`, which Bun lacks, and the process panics. So under Bun the same error is
+ * thrown up front (saying to run the server under Node.js) instead of a crash.
  *
  * Only the few members sidewire uses are typed here (`ZmqModule`), so sidewire's published types
  * do not depend on zeromq.js being installed.
@@ -46,7 +47,7 @@ export interface ZmqModule {
 
 let loaded: ZmqModule | undefined;
 
-/** True when running under Bun, where zeromq.js does not load. */
+/** True when running under Bun, where zeromq.js crashes on first use. */
 function underBun(): boolean {
   return typeof (process.versions as Record<string, string | undefined>)['bun'] === 'string';
 }
@@ -58,7 +59,7 @@ function underBun(): boolean {
 export function zeromq(): ZmqModule {
   if (loaded !== undefined) return loaded;
   if (underBun()) {
-    throw createError('ERR_DEPENDENCY_MISSING', 'ZeroMQ endpoints need zeromq.js, a Node-API addon that does not load under Bun', {
+    throw createError('ERR_DEPENDENCY_MISSING', 'ZeroMQ endpoints need zeromq.js, which does not work under Bun (Bun lacks the libuv polling it uses, and the process would crash)', {
       fixes: ['run this server under Node.js (node >= 20) with zeromq installed: npm install zeromq@^6.8.0', 'or serve Bun peers on the sidewire endpoint itself (JSON, binary or text mode)'],
       details: { dependency: 'zeromq', runtime: 'bun' },
     });
