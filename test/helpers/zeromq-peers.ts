@@ -48,7 +48,7 @@ export function perlWithZmq(): string {
 }
 
 /** Runs `command args` with `input` on stdin; resolves its stdout lines (rejects on a non-zero exit). */
-export function runPeer(command: string, args: readonly string[], input = '', timeoutMs = 60_000): Promise<string[]> {
+export function runPeer(command: string, args: readonly string[], input = '', timeoutMs = 180_000): Promise<string[]> {
   return new Promise((resolve, reject) => {
     const child = execFile(command, [...args], { timeout: timeoutMs }, (err, stdout, stderr) => {
       if (err) reject(new Error(`${command} ${args.join(' ')} failed: ${err.message}\n${stderr}`));

@@ -9,10 +9,10 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { runCli, spawnCli, waitForOutput } from '../helpers/cli.js';
 import { tempDir } from '../helpers/names.js';
-import { requestThrough } from '../helpers/zeromq-peers.js';
+import { pythonWithZmq, requestThrough } from '../helpers/zeromq-peers.js';
 import { createServer, type SidewireError } from '../../src/index.js';
 import { attachZeroMQ } from '../../src/zeromq/index.js';
 
@@ -77,6 +77,23 @@ describe('sidewire-zeromq endpoints in one process', () => {
       await za.close();
     }
     assert.equal(fs.existsSync(path.join(dir, 'one.sock')), false, 'close removes the ipc file');
+  });
+
+  it('a foreign (pyzmq) REP server on the ipc path is not displaced either: ERR_ENDPOINT_IN_USE, and it keeps answering', async () => {
+    const file = path.join(dir, 'foreign.sock');
+    const foreign = spawn(pythonWithZmq(), ['-c', [
+      'import sys, zmq',
+      's = zmq.Context().socket(zmq.REP); s.bind(sys.argv[1]); print("bound", flush=True)',
+      's.recv(); s.send(b\'{"jsonrpc":"2.0","id":1,"result":"foreign"}\')',
+    ].join('\n'), `ipc://${file}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      await waitForOutput(foreign, 'bound', 60_000);
+      const s = createServer({ endpoint: `unix://${path.join(dir, 'f.sock')}` });
+      await assert.rejects(attachZeroMQ(s, { endpoint: `ipc://${file}` }), (err: SidewireError) => err.code === 'ERR_ENDPOINT_IN_USE');
+      assert.deepEqual(await requestThrough('python', `ipc://${file}`, [{ jsonrpc: '2.0', id: 1, method: 'x' }]), [{ jsonrpc: '2.0', id: 1, result: 'foreign' }]);
+    } finally {
+      foreign.kill('SIGKILL');
+    }
   });
 
   it('a tcp port in use is ERR_ENDPOINT_IN_USE; port 0 reports the real port', async () => {

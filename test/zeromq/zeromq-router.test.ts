@@ -26,7 +26,7 @@ const zmq = createRequire(import.meta.url)('zeromq') as { Dealer: new (o?: { lin
  * DEALER sends the empty delimiter frame a REQ socket would (`delimiter`).
  */
 function dealer(address: string, delimiter = false): { send(body: unknown): Promise<void>; next(): Promise<unknown>; close(): void } {
-  const socket = new zmq.Dealer({ linger: 0, receiveTimeout: 60_000 });
+  const socket = new zmq.Dealer({ linger: 0, receiveTimeout: 120_000 });
   socket.connect(address);
   return {
     send: (body) => socket.send(delimiter ? ['', JSON.stringify(body)] : [JSON.stringify(body)]),
@@ -56,7 +56,7 @@ describe('attachZeroMQ: ROUTER, plain mapping, PUB, close', () => {
     const all = gate();
     server.method('barrier', async (params) => {
       if (++arrived === 5) all.open();
-      const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new ResponseError(-32003, 'the barrier was not reached')), 60_000).unref());
+      const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new ResponseError(-32003, 'the barrier was not reached')), 120_000).unref());
       await Promise.race([all.opened, timeout]);
       return (params as { i: number }).i;
     });
@@ -134,7 +134,7 @@ describe('attachZeroMQ: ROUTER, plain mapping, PUB, close', () => {
     void sub.lines.finally(() => (received = true));
     try {
       // A SUB peer's subscription reaches the PUB socket a moment after it connects: publish until it has its 4.
-      for (let i = 0; i < 1200 && !received; i++) {
+      for (let i = 0; i < 2400 && !received; i++) {
         n++;
         server.publish('other.topic', { n });
         server.publish('build.done', { n });

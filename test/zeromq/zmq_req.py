@@ -2,7 +2,7 @@
 
 Usage: python3 zmq_req.py ENDPOINT < requests.ndjson
 Sends each stdin line as one message, waits for the reply, prints it as one line (an empty
-reply as an empty line). Exits 2 when a reply does not come within 30 s.
+reply as an empty line). Exits 2 when a reply does not come within 90 s.
 """
 import sys
 
@@ -10,7 +10,7 @@ import zmq
 
 ctx = zmq.Context()
 sock = ctx.socket(zmq.REQ)
-sock.setsockopt(zmq.RCVTIMEO, 30000)
+sock.setsockopt(zmq.RCVTIMEO, 90000)
 sock.setsockopt(zmq.LINGER, 0)
 sock.connect(sys.argv[1])
 for line in sys.stdin:
@@ -21,7 +21,7 @@ for line in sys.stdin:
     try:
         reply = sock.recv()
     except zmq.Again:
-        print("no reply within 30 s to " + line, file=sys.stderr)
+        print("no reply within 90 s to " + line, file=sys.stderr)
         sys.exit(2)
     print(reply.decode("utf-8"), flush=True)
 sock.close()

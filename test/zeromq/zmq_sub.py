@@ -1,7 +1,7 @@
 """A ZeroMQ SUB peer (pyzmq): prints COUNT messages under PREFIX as JSON lines {topic, payload}.
 
 Usage: python3 zmq_sub.py ENDPOINT PREFIX COUNT
-Prints "subscribed" first (on stderr), exits 2 when nothing arrives within 30 s.
+Prints "subscribed" first (on stderr), exits 2 when nothing arrives within 90 s.
 """
 import json
 import sys
@@ -10,7 +10,7 @@ import zmq
 
 ctx = zmq.Context()
 sock = ctx.socket(zmq.SUB)
-sock.setsockopt(zmq.RCVTIMEO, 30000)
+sock.setsockopt(zmq.RCVTIMEO, 90000)
 sock.setsockopt(zmq.LINGER, 0)
 sock.connect(sys.argv[1])
 sock.setsockopt(zmq.SUBSCRIBE, sys.argv[2].encode("utf-8"))
@@ -19,7 +19,7 @@ for _ in range(int(sys.argv[3])):
     try:
         frames = sock.recv_multipart()
     except zmq.Again:
-        print("no event within 30 s", file=sys.stderr)
+        print("no event within 90 s", file=sys.stderr)
         sys.exit(2)
     print(json.dumps({"frames": len(frames), "topic": frames[0].decode("utf-8"), "payload": json.loads(frames[-1])}), flush=True)
 sock.close()
