@@ -60,5 +60,8 @@ export async function startZeroMQ<S extends ServiceShape>(server: Server<S>, fla
     ...(name === undefined ? {} : { name }),
   });
   for (const w of attached.warnings) io.stderr(`sidewire: warning: ${w}\n`);
+  if (attached.endpoint?.startsWith('tcp://') === true) {
+    io.stderr(`sidewire: note: ZeroMQ peers present no token: every local user can call the methods at ${attached.endpoint} (docs/zeromq.md "Security"); prefer ipc:// where it exists\n`);
+  }
   return attached;
 }
