@@ -11,6 +11,7 @@ export const DOCTOR_HELP = formatHelp({
   options: [
     ...ENDPOINT_HELP,
     { flag: '--platform P', text: 'show what would happen on linux|darwin|freebsd|win32|wsl1|wsl2|cygwin|docker', default: 'this machine' },
+    { flag: '--zeromq ENDPOINT', text: 'also check a ZeroMQ endpoint (ipc:// or tcp://): valid here, live or stale, zeromq.js loads', default: 'off' },
   ],
-  examples: ['sidewire doctor', 'sidewire doctor --app myapp --json', 'sidewire doctor --platform win32'],
+  examples: ['sidewire doctor', 'sidewire doctor --app myapp --json', 'sidewire doctor --platform win32', 'sidewire doctor --zeromq ipc:///tmp/openkore-ai.sock --platform win32'],
 });

@@ -17,6 +17,7 @@ import { abstractNameStatus, type AbstractNameStatus } from '../transport/abstra
 import type { ProbeResult } from '../transport/types.js';
 import { ENDPOINT_OPTIONS, EXIT, UsageError, parseCommandArgs, type CliIO, type Command } from './io.js';
 import { DOCTOR_HELP } from './doctor-help.js';
+import { renderZeroMQ, withZeroMQ, type ZeroMQDoctorReport } from './doctor-zeromq.js';
 
 export interface Problem {
   readonly code: string;
@@ -43,6 +44,8 @@ export interface DoctorReport {
   readonly abstractNames: AbstractNameStatus | null;
   readonly warnings: readonly string[];
   readonly problems: readonly Problem[];
+  /** With `--zeromq ENDPOINT`: that endpoint's checks (doctor-zeromq.ts). */
+  readonly zeromq?: ZeroMQDoctorReport;
 }
 
 function toProblem(err: SidewireError): Problem {
@@ -167,6 +170,7 @@ export function renderReport(r: DoctorReport): string {
     const a = r.abstractNames;
     lines.push(`abstract names: ${a.by === null ? `padded to 108 bytes, only Node.js processes reach them: ${a.reason ?? 'unknown'}` : ABSTRACT_TEXT[a.by]}`);
   }
+  if (r.zeromq !== undefined) lines.push(...renderZeroMQ(r.zeromq));
   for (const w of r.warnings) lines.push(`warning:      ${w}`);
   if (r.problems.length === 0) lines.push('', 'No problems found.');
   for (const p of r.problems) {
@@ -177,7 +181,7 @@ export function renderReport(r: DoctorReport): string {
 }
 
 export const doctor: Command = async (argv: readonly string[], io: CliIO): Promise<number> => {
-  const { values } = parseCommandArgs(argv, { ...ENDPOINT_OPTIONS, platform: { type: 'string' } });
+  const { values } = parseCommandArgs(argv, { ...ENDPOINT_OPTIONS, platform: { type: 'string' }, zeromq: { type: 'string' } });
   if (values['help'] === true) {
     io.stdout(DOCTOR_HELP);
     return EXIT.ok;
@@ -186,13 +190,15 @@ export const doctor: Command = async (argv: readonly string[], io: CliIO): Promi
   if (simulate !== undefined && !(PLATFORM_PRESETS as readonly string[]).includes(simulate)) {
     throw new UsageError(`unknown --platform '${simulate}'; use one of ${PLATFORM_PRESETS.join(', ')}`);
   }
-  const report = await diagnose({
+  const base = await diagnose({
     app: (values['app'] as string | undefined) ?? 'sidewire',
     name: values['name'] as string | undefined,
     endpoint: values['endpoint'] as string | undefined,
     env: io.env,
     simulate: simulate as PlatformPreset | undefined,
   });
+  const zeromq = values['zeromq'] as string | undefined;
+  const report = zeromq === undefined ? base : await withZeroMQ(base, zeromq, io.env);
   if (values['json'] === true) io.stdout(JSON.stringify(report, null, 2) + '\n');
   else io.stdout(renderReport(report));
   if (report.badArguments) return EXIT.usage;

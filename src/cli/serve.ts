@@ -9,6 +9,7 @@ import { ENDPOINT_OPTIONS, EXIT, UsageError, parseCommandArgs, type CliIO, type 
 import { OBSERVABILITY_FLAGS, observabilityFromFlags } from './observability-flags.js';
 import { ENDPOINT_HELP, formatHelp, wantsHelp } from './help.js';
 import { servePidFile } from './serve-identity.js';
+import { ZEROMQ_FLAGS, ZEROMQ_HELP, startZeroMQ, zeroMQFlags } from './serve-zeromq.js';
 
 const HELP = formatHelp({
   usage: 'sidewire serve [options]',
@@ -23,8 +24,14 @@ const HELP = formatHelp({
     { flag: '--allow-remote', text: 'allow a non-loopback TCP --endpoint (other machines can connect; clients need the token)', default: 'off (loopback only)' },
     { flag: '--health-port N', text: 'GET /health and /metrics on http://127.0.0.1:N (0 = a free port, printed)', default: 'off' },
     { flag: '--health-socket PATH', text: 'the same on a unix socket', default: 'off' },
+    ...ZEROMQ_HELP,
   ],
-  examples: ['sidewire serve', 'sidewire serve --app myapp --config ./myapp.json', 'sidewire serve --endpoint unix:///tmp/a.sock --tick-ms 100'],
+  examples: [
+    'sidewire serve',
+    'sidewire serve --app myapp --config ./myapp.json',
+    'sidewire serve --endpoint unix:///tmp/a.sock --tick-ms 100',
+    'sidewire serve --zeromq ipc:///tmp/sidewire-zmq.sock --zeromq-pub ipc:///tmp/sidewire-pub.sock',
+  ],
 });
 
 const REMOTE_WARNING =
@@ -75,7 +82,7 @@ export function positiveInt(value: string | boolean | undefined, option: string,
 export const serve: Command = async (argv: readonly string[], io: CliIO): Promise<number> => {
   const { values, positionals } = parseCommandArgs(
     argv,
-    { ...ENDPOINT_OPTIONS, 'tick-ms': { type: 'string' }, config: { type: 'string' }, 'pid-file': { type: 'string' }, 'allow-remote': { type: 'boolean' }, ...OBSERVABILITY_FLAGS },
+    { ...ENDPOINT_OPTIONS, 'tick-ms': { type: 'string' }, config: { type: 'string' }, 'pid-file': { type: 'string' }, 'allow-remote': { type: 'boolean' }, ...OBSERVABILITY_FLAGS, ...ZEROMQ_FLAGS },
     true,
   );
   if (wantsHelp(values, positionals)) {
@@ -90,6 +97,7 @@ export const serve: Command = async (argv: readonly string[], io: CliIO): Promis
   const endpoint = values['endpoint'] as string | undefined;
   const allowRemote = values['allow-remote'] === true;
   const pidFile = servePidFile({ app, name, endpoint, pidFile: values['pid-file'] as string | undefined, allowRemote, env: io.env });
+  const zmqFlags = await zeroMQFlags(values, app, name, allowRemote);
   if (allowRemote) io.stderr(`sidewire: warning: ${REMOTE_WARNING}\n`);
   const kit = createServeDaemon({
     app,
@@ -110,16 +118,25 @@ export const serve: Command = async (argv: readonly string[], io: CliIO): Promis
     daemon.stop();
     throw err;
   }
+  const zmq = zmqFlags === undefined ? undefined : await startZeroMQ(server, zmqFlags, app, name, allowRemote, io).catch(async (err: unknown) => {
+    daemon.stop();
+    await kit.stop();
+    throw err;
+  });
   if (values['json'] === true) {
-    io.stdout(JSON.stringify({ endpoint: server.endpoint, discoveryPath: server.discoveryPath ?? null, pid: process.pid, pidFile: kit.pidFile ?? null, health: server.healthUrl ?? null }) + '\n');
+    const zeromq = zmq === undefined ? {} : { zeromq: zmq.endpoint ?? null, zeromqPub: zmq.publishEndpoint ?? null };
+    io.stdout(JSON.stringify({ endpoint: server.endpoint, discoveryPath: server.discoveryPath ?? null, pid: process.pid, pidFile: kit.pidFile ?? null, health: server.healthUrl ?? null, ...zeromq }) + '\n');
   } else {
     io.stdout(`listening on ${server.endpoint}\n`);
     if (server.discoveryPath !== undefined) io.stdout(`discovery file: ${server.discoveryPath}\n`);
     if (kit.pidFile !== undefined) io.stdout(`pid file: ${kit.pidFile}\n`);
     if (server.healthUrl !== undefined) io.stdout(`health: ${server.healthUrl}/health (metrics: ${server.healthUrl}/metrics)\n`);
+    if (zmq?.endpoint !== undefined) io.stdout(`zeromq: ${zmq.endpoint}\n`);
+    if (zmq?.publishEndpoint !== undefined) io.stdout(`zeromq pub: ${zmq.publishEndpoint}\n`);
   }
   const stopped = await kit.stopped;
   daemon.stop();
+  await zmq?.close({ deadlineMs: 1000 });
   if (values['json'] !== true) io.stdout(`${stopped.reason}: stopped\n`);
   return EXIT.ok;
 };

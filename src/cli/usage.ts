@@ -52,9 +52,13 @@ serve only:
   --allow-remote        allow a non-loopback tcp:// endpoint (prints a warning)   default: off
   --health-port N       GET /health and /metrics on http://127.0.0.1:N (0 = a free port, printed)
   --health-socket PATH  the same on a unix socket
+  --zeromq ENDPOINT     also serve the methods to ZeroMQ REQ peers (ipc:///abs/path.sock, tcp://127.0.0.1:PORT)
+  --zeromq-pub ENDPOINT publish the events to ZeroMQ SUB peers (frames: topic, JSON payload)
+  --zeromq-socket S     rep (one request at a time) or router (concurrent)         default: rep
 
 doctor only:
   --platform P   show what would happen on linux|darwin|freebsd|win32|wsl1|wsl2|cygwin|docker
+  --zeromq E     also check a ZeroMQ endpoint (ipc:// or tcp://): valid here, live or stale, zeromq.js loads
 
 Exit codes (every command): 0 ok; 1 failed at run time (the server refused or answered an error,
   the connection was lost, not usable); 2 bad arguments (unknown option, bad value, invalid --app/--name,

@@ -30,6 +30,7 @@ import { topicProblem } from '../protocol/topics.js';
 import type { ServerMetrics } from '../observability/metrics.js';
 import { createServerObserver, type ServerObserver } from '../observability/server-observer.js';
 import { ServerVitals } from '../observability/server-vitals.js';
+import { createAdapterPort, EventTaps, type AdapterPort } from './adapter-port.js';
 
 /** Where a reported error happened. */
 export interface ErrorSite {
@@ -82,6 +83,8 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
   private readonly vitals: ServerVitals;
   /** Shared-memory side channel settings (undefined: `sharedMemory: false`). */
   private readonly sharedMemory: SharedMemorySettings | undefined;
+  /** Endpoint adapters' view of published and broadcast events (adapter-port.ts). */
+  private readonly taps = new EventTaps();
 
   constructor(options: ServerOptions = {}) {
     super();
@@ -196,6 +199,7 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
 
   /** Sends a notification to every JSON/binary client. Returns how many it was queued for. */
   broadcast(method: string, params?: unknown): number {
+    if (this.taps.size > 0) this.taps.emit(method, params);
     const msg = new PreparedMessage(notificationMessage(method, params));
     let n = 0;
     for (const conn of this.conns.values()) {
@@ -212,6 +216,7 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
         fixes: ['publish to a concrete topic such as "build.done"'],
       });
     }
+    if (this.taps.size > 0) this.taps.emit(topic, data);
     let msg: PreparedMessage | undefined;
     let n = 0;
     for (const conn of this.conns.values()) {
@@ -258,6 +263,11 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
    */
   close(options: CloseOptions = {}): Promise<void> {
     return this.lifecycle.close(options.deadlineMs ?? 5000);
+  }
+
+  /** For endpoint adapters such as `sidewire/zeromq` (docs/zeromq.md): this server's request path and events. */
+  adapterPort(): AdapterPort {
+    return createAdapterPort(this.host, this.conns, this.taps);
   }
 
   private capabilities(): Record<string, unknown> {
