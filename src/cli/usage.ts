@@ -15,6 +15,7 @@ Commands:
   resume     resume a daemon (paused → running)
   reload     make a daemon re-read its config (the old one stays on error)
   stop       stop a daemon gracefully and wait until it is gone
+  tasks      task control (docs/tasks.md): tasks serve | tasks start TEXT [--follow] | tasks cancel|close|resume TASK_ID
   help       show this text (help <command>: that command's help)
 
 Options:
@@ -52,6 +53,11 @@ serve only:
   --allow-remote        allow a non-loopback tcp:// endpoint (prints a warning)   default: off
   --health-port N       GET /health and /metrics on http://127.0.0.1:N (0 = a free port, printed)
   --health-socket PATH  the same on a unix socket
+
+tasks (every subcommand; default --app tasks):
+  --work-ms MS   serve, start: how long a simulated task works     default: 3000 (start: the daemon's)
+  --follow       start, resume: print the task's events as NDJSON; exit 0 after TaskCompleted, 1 after TaskAborted
+  --configuration JSON, --image DATA, --new-tab   start: the StartNewTask fields   default: {}, none, off
 
 doctor only:
   --platform P   show what would happen on linux|darwin|freebsd|win32|wsl1|wsl2|cygwin|docker
