@@ -199,6 +199,7 @@ export class TaskRunner {
     let failure: string | undefined;
     try {
       await Promise.resolve(); // the run starts after StartNewTask/ResumeTask returned its events
+      if (controller.signal.aborted) throw new Error('aborted before the handler ran');
       const parsed = outcomeSchema.safeParse(await this.handler(ctx));
       if (parsed.success) outcome = parsed.data;
       else failure = `the task handler returned an invalid outcome: ${parsed.error.issues[0]?.message ?? 'rejected by schema'}`;
