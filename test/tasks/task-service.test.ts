@@ -98,7 +98,7 @@ describe('simulatedTask', () => {
     const queue = new Set<{ fn: () => void }>();
     return {
       setTimeout: (fn) => {
-        const h = { fn };
+        const h = { fn, ref: () => h };
         queue.add(h);
         return h;
       },

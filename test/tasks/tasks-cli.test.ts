@@ -57,7 +57,8 @@ describe('sidewire tasks (command line)', () => {
       const [start, cancel] = await Promise.all([runCli(['tasks', 'start', 'x', '--follow'], env, 60_000), runCli(['tasks', 'cancel', 'id'], env, 60_000)]);
       assert.equal(start.code, 3, start.stderr);
       assert.equal(cancel.code, 3, cancel.stderr);
-      assert.match(start.stderr, /ERR_NOT_RUNNING|not running/);
+      assert.match(start.stderr, /ERR_NOT_RUNNING/);
+      assert.match(start.stderr, /start it with: sidewire tasks serve \(or start your own daemon\)/, 'the fix names the task daemon');
     } finally {
       tmp.cleanup();
     }
