@@ -2,12 +2,14 @@
  * The test-tool scenario of issue 24 with real processes: `sidewire tasks serve` runs the
  * reference task daemon; two subscribed clients watch every event while the CLI starts two tasks,
  * cancels one and follows the other to completion (`tasks start --follow`, exit 0); a followed
- * task that is cancelled ends `--follow` with exit 1. Every client must see every event, in the
- * daemon's order (consecutive `seq`), and the same list.
+ * task that is cancelled ends `--follow` with exit 1. Every client (two TypeScript clients and a
+ * plain Python one, python_task_watcher.py) must see every event, in the daemon's order
+ * (consecutive `seq`), and the same list.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { collect, runCli, spawnCli, waitForOutput } from '../helpers/cli.js';
 import { tempDir } from '../helpers/names.js';
 import { connectTasks, type TaskClient, type TaskEvent } from '../../src/tasks/index.js';
@@ -48,6 +50,61 @@ async function observe(endpoint: string): Promise<Observer> {
   };
 }
 
+/** A foreign subscriber: python_task_watcher.py, one JSON line per event (python3 is installed by .ci/run). */
+interface Watcher {
+  readonly child: ChildProcess;
+  readonly ack: { clientId: string; pid: number; ppid: number };
+  readonly events: TaskEvent[];
+  until(predicate: (events: readonly TaskEvent[]) => boolean): Promise<void>;
+}
+
+async function watchInPython(socketPath: string): Promise<Watcher> {
+  const script = fileURLToPath(new URL('./python_task_watcher.py', import.meta.url));
+  const child = spawn('python3', [script, socketPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const events: TaskEvent[] = [];
+  let ack: Watcher['ack'] | undefined;
+  let buffered = '';
+  let stderr = '';
+  const waiters = new Set<() => void>();
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    buffered += d;
+    let nl;
+    while ((nl = buffered.indexOf('\n')) !== -1) {
+      const line = JSON.parse(buffered.slice(0, nl)) as TaskEvent | { ready: true; ack: Watcher['ack'] };
+      buffered = buffered.slice(nl + 1);
+      if ('ready' in line) ack = line.ack;
+      else events.push(line);
+    }
+    for (const w of [...waiters]) w();
+  });
+  const until = (predicate: (events: readonly TaskEvent[]) => boolean): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`python watcher: condition not met within ${WAIT_MS} ms; stderr=${stderr} events=${JSON.stringify(events.map((e) => e.event))}`)), WAIT_MS);
+      const check = (): void => {
+        if (!predicate(events)) return;
+        clearTimeout(timer);
+        waiters.delete(check);
+        resolve();
+      };
+      child.once('exit', (code) => (clearTimeout(timer), reject(new Error(`python watcher exited (${String(code)}): ${stderr}`))));
+      waiters.add(check);
+      check();
+    });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`python watcher not ready within ${WAIT_MS} ms: ${stderr}`)), WAIT_MS);
+    const check = (): void => {
+      if (ack === undefined) return;
+      clearTimeout(timer);
+      waiters.delete(check);
+      resolve();
+    };
+    child.once('exit', (code) => (clearTimeout(timer), reject(new Error(`python watcher exited (${String(code)}): ${stderr}`))));
+    waiters.add(check);
+  });
+  return { child, ack: ack!, events, until };
+}
+
 const names = (events: readonly TaskEvent[], taskId: string): string => events.filter((e) => e.taskId === taskId).map((e) => e.event).join(' ');
 const finished = (taskId: string) => (events: readonly TaskEvent[]) => events.some((e) => e.taskId === taskId && (e.event === 'TaskCompleted' || e.event === 'TaskAborted'));
 
@@ -56,16 +113,19 @@ describe('task control end to end (real processes)', () => {
   const endpoint = `unix://${tmp.dir}/tasks.sock`;
   const env = { XDG_RUNTIME_DIR: tmp.dir, TASKS_ENDPOINT: undefined };
   let daemon: ChildProcess;
+  let python: Watcher;
   const observers: Observer[] = [];
 
   before(async () => {
     daemon = spawnCli(['tasks', 'serve', '--endpoint', endpoint, '--work-ms', '4000'], env);
     await waitForOutput(daemon, /pid file: .*\n/, WAIT_MS);
     observers.push(await observe(endpoint), await observe(endpoint));
+    python = await watchInPython(`${tmp.dir}/tasks.sock`);
   });
 
   after(async () => {
     await Promise.all(observers.map((o) => o.client.close()));
+    python?.child.kill('SIGTERM');
     const done = collect(daemon, WAIT_MS);
     daemon.kill('SIGTERM');
     const r = await done.catch((err: unknown) => ({ code: -1, stdout: '', stderr: String(err) }));
@@ -108,6 +168,9 @@ describe('task control end to end (real processes)', () => {
     const aborted = observers[0]!.events.find((e) => e.taskId === taskA && e.event === 'TaskAborted');
     assert.ok(aborted?.event === 'TaskAborted' && aborted.reason === 'cancelled', JSON.stringify(aborted));
     assert.deepEqual(observers[1]!.events, observers[0]!.events, 'both clients got the same events');
+    await python.until(finished(taskB));
+    assert.deepEqual(python.events, observers[0]!.events, 'a Python client subscribed to tasks.* got the same events too');
+    assert.deepEqual({ pid: python.ack.pid, ppid: python.ack.ppid }, { pid: daemon.pid, ppid: process.pid }, "the Python client's Ack ($/hello) names the daemon");
   });
 
   it('--follow exits 1 when the followed task is cancelled; the task resumes, and closes', async () => {
