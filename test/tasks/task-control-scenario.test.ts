@@ -123,14 +123,16 @@ describe('task control end to end (real processes)', () => {
     python = await watchInPython(`${tmp.dir}/tasks.sock`);
   });
 
+  let stopped = false;
   after(async () => {
     await Promise.all(observers.map((o) => o.client.close()));
     python?.child.kill('SIGTERM');
-    const done = collect(daemon, WAIT_MS);
-    daemon.kill('SIGTERM');
-    const r = await done.catch((err: unknown) => ({ code: -1, stdout: '', stderr: String(err) }));
+    if (!stopped) {
+      const done = collect(daemon, WAIT_MS);
+      daemon.kill('SIGTERM');
+      await done.catch(() => undefined);
+    }
     tmp.cleanup();
-    assert.equal(r.code, 0, `tasks serve did not stop cleanly: ${r.stderr}`);
   });
 
   it('two tasks: one cancelled, one followed to completion; every client gets every event in order, and the Ack gives pid/ppid', async () => {
@@ -195,5 +197,21 @@ describe('task control end to end (real processes)', () => {
     const again = await runCli(['tasks', 'cancel', taskC, '--endpoint', endpoint], env, WAIT_MS);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /no task .* \(code 1001\)/);
+  });
+
+  it('stopping the daemon aborts running tasks, and their TaskAborted (shutdown) reaches every client before it exits', async () => {
+    const follower = spawnCli(['tasks', 'start', 'task D', '--follow', '--endpoint', endpoint, '--work-ms', '60000'], env);
+    const followed = collect(follower, WAIT_MS);
+    const out = await waitForOutput(follower, /"event":"TaskStarted"/, WAIT_MS);
+    const taskD = (JSON.parse(out.split('\n')[0]!) as TaskEvent).taskId;
+    const done = collect(daemon, WAIT_MS);
+    stopped = true;
+    daemon.kill('SIGTERM');
+    const d = await followed;
+    assert.equal(d.code, 1, d.stderr);
+    assert.match(d.stdout.trim().split('\n').at(-1)!, /"event":"TaskAborted".*"reason":"shutdown"/);
+    for (const o of [...observers, python]) await o.until(finished(taskD));
+    assert.equal((await done).code, 0, 'tasks serve exits 0 after SIGTERM');
+    for (const o of [...observers, python]) assert.match(names(o.events, taskD), /^TaskCreated TaskStarted (Message )+TaskAborted$/);
   });
 });
