@@ -122,6 +122,7 @@ export class TaskClient {
     let taskId: string | undefined;
     let settle: { resolve: (e: TaskEvent) => void; reject: (e: Error) => void } | undefined;
     const finished = new Promise<TaskEvent>((resolve, reject) => (settle = { resolve, reject }));
+    finished.catch(() => undefined); // a close while `begin` runs rejects it before it is awaited: begin's error is the one thrown
     const deliver = (e: TaskEvent): void => {
       if (e.taskId !== taskId) return;
       onEvent(e);

@@ -6,8 +6,8 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, ResponseError, type Client } from '../../src/index.js';
-import { connectTasks, createTaskDaemon, simulatedTask, MAX_TASK_IMAGES, type TaskDaemon, type TaskHandlerContext } from '../../src/tasks/index.js';
+import { connect, createServer, ResponseError, isSidewireError, type Client } from '../../src/index.js';
+import { connectTasks, createTaskDaemon, installTaskService, simulatedTask, MAX_TASK_IMAGES, type TaskDaemon, type TaskHandlerContext, type TaskService } from '../../src/tasks/index.js';
 import type { Timers } from '../../src/util/timers.js';
 import { tempDir } from '../helpers/names.js';
 
@@ -88,6 +88,28 @@ describe('task service', () => {
       assert.deepEqual(got, []);
     } finally {
       await tasks.close();
+    }
+  });
+});
+
+describe('task client and a server that goes away', () => {
+  it('follow() rejects with ERR_CONNECTION_LOST when the connection closes before the task ends', async () => {
+    const tmp = tempDir('tsl');
+    const endpoint = `unix://${tmp.dir}/t.sock`;
+    const server = createServer<TaskService>({ endpoint });
+    const runner = installTaskService(server, { workMs: 600_000 });
+    await server.listen();
+    const tasks = await connectTasks({ endpoint, reconnect: false });
+    try {
+      await tasks.onEvent(() => undefined); // subscribed before the server goes
+      const { taskId } = await tasks.startTask({ configuration: {}, text: 'forever' });
+      const followed = assert.rejects(tasks.follow(taskId), (err: unknown) => isSidewireError(err) && err.code === 'ERR_CONNECTION_LOST' && err.message.includes(`task ${taskId}`));
+      await server.close(); // the runner was not stopped: no TaskAborted, the connection just ends
+      await followed;
+    } finally {
+      await runner.stop();
+      await tasks.close();
+      tmp.cleanup();
     }
   });
 });
