@@ -14,8 +14,8 @@ function shellWord(v: string): string {
 }
 
 /** `sidewire serve …` with the endpoint flags the user gave. */
-export function serveCommand(values: Values): string {
-  const parts = ['sidewire serve'];
+export function serveCommand(values: Values, base = 'sidewire serve'): string {
+  const parts = [base];
   for (const flag of ['app', 'name', 'endpoint'] as const) {
     const v = values[flag];
     if (typeof v === 'string') parts.push(`--${flag} ${shellWord(v)}`);
@@ -39,9 +39,9 @@ export function endpointFlags(argv: readonly string[]): Values {
 }
 
 /** The fixes for ERR_NOT_RUNNING: one "start it with" naming the user's app, then the library's other fixes. */
-export function notRunningFixes(err: SidewireError, values: Values): string[] {
+export function notRunningFixes(err: SidewireError, values: Values, base?: string): string[] {
   const generic = (f: string): boolean => f.startsWith('start the server');
-  return [`start it with: ${serveCommand(values)} (or start your own daemon)`, ...err.fixes.filter((f) => !generic(f))];
+  return [`start it with: ${serveCommand(values, base)} (or start your own daemon)`, ...err.fixes.filter((f) => !generic(f))];
 }
 
 function withFixes(err: SidewireError, fixes: readonly string[]): SidewireError {
@@ -52,7 +52,8 @@ function withFixes(err: SidewireError, fixes: readonly string[]): SidewireError 
 export function cliHints(err: unknown, command: string, argv: readonly string[]): unknown {
   if (!(err instanceof SidewireError)) return err;
   const values = endpointFlags(argv);
-  if (err.code === 'ERR_NOT_RUNNING') return withFixes(err, notRunningFixes(err, values));
+  // `sidewire tasks …` talks to the task daemon: `sidewire tasks serve` starts it
+  if (err.code === 'ERR_NOT_RUNNING') return withFixes(err, notRunningFixes(err, values, command === 'tasks' ? 'sidewire tasks serve' : undefined));
   if (err.code === 'ERR_ENDPOINT_REMOTE') {
     const fixes = err.fixes.map((f) =>
       f.includes('allowRemote')

@@ -15,6 +15,7 @@ Commands:
   resume     resume a daemon (paused → running)
   reload     make a daemon re-read its config (the old one stays on error)
   stop       stop a daemon gracefully and wait until it is gone
+  tasks      task control (docs/tasks.md): tasks serve | tasks start TEXT [--follow] | tasks cancel|close|resume TASK_ID
   help       show this text (help <command>: that command's help)
 
 Options:
@@ -55,6 +56,11 @@ serve only:
   --zeromq ENDPOINT     also serve the methods to ZeroMQ REQ peers (ipc:///abs/path.sock, tcp://127.0.0.1:PORT)
   --zeromq-pub ENDPOINT publish the events to ZeroMQ SUB peers (frames: topic, JSON payload)
   --zeromq-socket S     rep (one request at a time) or router (concurrent)         default: rep
+
+tasks (every subcommand; default --app tasks):
+  --work-ms MS   serve, start: how long a simulated task works     default: 3000 (start: the daemon's)
+  --follow       start, resume: print the task's events as NDJSON; exit 0 after TaskCompleted, 1 after TaskAborted
+  --configuration JSON, --image DATA, --new-tab   start: the StartNewTask fields   default: {}, none, off
 
 doctor only:
   --platform P   show what would happen on linux|darwin|freebsd|win32|wsl1|wsl2|cygwin|docker
