@@ -206,7 +206,7 @@ export class Client<S extends ServiceShape = UntypedService> extends EventEmitte
       const full = this.flow.overLimit(method, session);
       if (full !== undefined) throw full;
       session.notify(method, params);
-      return this.flow.afterSend();
+      return this.flow.sentOn(session);
     }
     const full = this.calls.queueNotification(method, params);
     if (full !== undefined) throw full;

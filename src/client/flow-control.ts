@@ -73,6 +73,11 @@ export class FlowControl {
     });
   }
 
+  /** After a send on the ready connection's `session`: `afterSend` without looking the session up again (the hot path). */
+  sentOn(session: RpcSession): boolean {
+    return session.bufferedBytes + this.host.spooledBytes() < this.highWaterMark || this.afterSend();
+  }
+
   /** After a send (or a queued one): its return value; false arms the 'drain' event. */
   afterSend(): boolean {
     if (this.hasRoom) return true;
