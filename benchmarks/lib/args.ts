@@ -26,11 +26,12 @@ export interface RunOptions {
    */
   readonly impls: readonly string[];
   /**
-   * Pin the client to CPU 0 and the server to CPU 1 with `taskset` (ignored with a warning when
-   * unavailable).
-   * @default false
+   * Pin the client to CPU 0 and the server to CPU 1 with `taskset`: `true` (`--pin`: warn when
+   * unavailable), `false` (`--no-pin`), or `undefined`: pinned wherever `taskset` works and there
+   * are two CPUs.
+   * @default undefined (pinned where possible)
    */
-  readonly pin: boolean;
+  readonly pin: boolean | undefined;
   /**
    * Where results go.
    * @default benchmarks/results (benchmarks/results/tmp with --quick)
@@ -53,7 +54,9 @@ Options:
   --only a,b,...      scenario ids and/or implementation ids to run
                       scenarios: ${SCENARIOS.map((s) => s.id).join(', ')}
                       implementations: ${IMPLS.map((i) => i.id).join(', ')}
-  --pin               pin client to CPU 0 and server to CPU 1 (taskset)
+  --pin               pin client to CPU 0 and server to CPU 1 (taskset); the default
+                      wherever taskset works and there are 2 CPUs
+  --no-pin            do not pin
   --out DIR           write results to DIR instead of benchmarks/results
   --report            run nothing: print the tables of latest.json and redraw latest.svg
   --help              this text`;
@@ -63,7 +66,7 @@ export function parseArgs(argv: readonly string[]): RunOptions {
   let quick = false;
   let runs: number | undefined;
   let only: string[] = [];
-  let pin = false;
+  let pin: boolean | undefined;
   let outDir: string | undefined;
   let help = false;
   let report = false;
@@ -88,6 +91,9 @@ export function parseArgs(argv: readonly string[]): RunOptions {
         break;
       case '--pin':
         pin = true;
+        break;
+      case '--no-pin':
+        pin = false;
         break;
       case '--out':
         outDir = value();

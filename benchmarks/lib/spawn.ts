@@ -133,6 +133,14 @@ export function spawnChild(options: SpawnOptions): ChildHandle {
   return new ChildHandle(child, options.label);
 }
 
+/** Starts a native benchmark child (`command args…`, e.g. the C floor) that speaks the same JSON lines. */
+export function spawnNative(options: { readonly command: string; readonly args: readonly string[]; readonly cpu?: number; readonly label: string }): ChildHandle {
+  const [command, args] =
+    options.cpu === undefined ? [options.command, options.args] : ['taskset', ['-c', String(options.cpu), options.command, ...options.args]];
+  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], env: process.env });
+  return new ChildHandle(child, options.label);
+}
+
 /** True when `taskset` works here and there are at least two CPUs to pin client and server apart. */
 export function canPin(): boolean {
   if (process.platform !== 'linux' || availableParallelism() < 2) return false;

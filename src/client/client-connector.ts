@@ -19,6 +19,7 @@ import { callTimeoutOf, type ClientOptions } from './client-options.js';
 import { reasonOf, type ClientStateName, type ClientStatus, type StatusFeed } from './client-status.js';
 import type { DurableNotifier } from './durable/durable-notifier.js';
 import type { EventHandlers } from './event-handlers.js';
+import type { FlowControl } from './flow-control.js';
 import { handshake, type Handshake } from './handshake.js';
 import type { StreamCloseInfo } from '../stream/message-stream.js';
 import { Reconnector } from './reconnector.js';
@@ -35,6 +36,8 @@ export interface ConnectorParts {
   readonly handlers: EventHandlers;
   readonly calls: CallSender;
   readonly durable: DurableNotifier;
+  /** Backpressure: told when the client is ready and when it ends. */
+  readonly flow: FlowControl;
   /** The client, which emits the events. */
   readonly emitter: ClientEmitter;
   /** The session calls go to from now on (undefined: none). */
@@ -194,6 +197,7 @@ export class ClientConnector {
       emitSafely(this.emitter, () => this.emitter.emit('reconnect', { clientId, previousClientId: previous, endpoint: h.endpoint, reconnects: this.reconnects }));
     }
     this.parts.durable.replay();
+    this.parts.flow.check();
     return true;
   }
 
@@ -233,6 +237,7 @@ export class ClientConnector {
     this.options.logger?.error({ endpoint: this.connectedTo, attempts, err: error }, 'gave up connecting');
     this.parts.calls.rejectAll(() => error);
     this.parts.durable.stop();
+    this.parts.flow.stop(blockedError(this.feed.value, 'drained', this.connectedTo) ?? error);
     if (emitClose) emitSafely(this.emitter, () => this.emitter.emit('close', { reason: 'lost', error }));
   }
 
@@ -241,6 +246,7 @@ export class ClientConnector {
     const lost = info.error;
     this.parts.calls.rejectAll((method) => (lost !== undefined ? blockedError(this.feed.value, method, this.connectedTo) ?? lost : closedError(method)));
     this.parts.durable.stop();
+    this.parts.flow.stop(blockedError(this.feed.value, 'drained', this.connectedTo) ?? closedError('drained'));
     emitSafely(this.emitter, () => this.emitter.emit('close', info));
   }
 

@@ -33,6 +33,8 @@ export interface ClientEvents {
   reconnect: [info: ClientReconnectInfo];
   /** The client closed for good (once): close() was called, or it gave up reconnecting. */
   close: [info: ClientCloseInfo];
+  /** Once after a `notify()` returned false: the client is ready and below its high-water mark again. */
+  drain: [];
   /** An error without a call to reject (event handler threw, server sent an id-less error). Emitted only when listened to. */
   error: [error: Error];
 }

@@ -6,6 +6,7 @@ import {
   text, withMethods, type Check, type OptionTable,
 } from '../util/validate-options.js';
 import type { Socket } from 'node:net';
+import { DEFAULT_CLIENT_HIGH_WATER_MARK, DEFAULT_CLIENT_MAX_BUFFERED } from './flow-control.js';
 import type { ClientSpoolOptions } from './durable/client-spool.js';
 import type { ReconnectOptions } from './backoff.js';
 import type { QueueOptions } from './call-queue.js';
@@ -91,6 +92,21 @@ export interface ClientOptions extends ClientTargetOptions {
    * @default undefined (none)
    */
   readonly metrics?: ClientMetrics;
+  /**
+   * Backpressure (docs/protocol.md "Backpressure"): once the client holds this many bytes for the
+   * server (written and not yet taken by the OS, waiting for shared-ring room, or spooled and not
+   * yet acknowledged), `notify()` returns false (nothing is dropped: slow down, then
+   * `await client.drained()` or wait for the 'drain' event). An integer from 1 to 4294967295.
+   * @default 1048576 (1 MiB)
+   */
+  readonly highWaterMarkBytes?: number;
+  /**
+   * Hard bound on the connection's buffered outgoing bytes: at or above it `notify()` throws
+   * ERR_QUEUE_FULL instead of buffering more. An integer from 1 to 9007199254740991, at least
+   * `highWaterMarkBytes`.
+   * @default 67108864 (64 MiB)
+   */
+  readonly maxBufferedBytes?: number;
   /**
    * A pino-compatible logger: connected / reconnected (info), connection lost (warn), gave up (error).
    * @default undefined (silent)
@@ -179,6 +195,8 @@ const CLIENT_CHECKS: { readonly [K in keyof ClientOptions]-?: Check } = {
   queue: nested({ maxSize: integer(0, MAX_COUNT), timeoutMs: millis(0, '(0 = only the call\'s own timeout)') }, true),
   spool: either(bool, nested({ batchSize: integer(1, MAX_COUNT), maxBytes: integer(1, Number.MAX_SAFE_INTEGER), now: func }, true)),
   metrics: object,
+  highWaterMarkBytes: integer(1, MAX_FRAME_LENGTH),
+  maxBufferedBytes: integer(1, Number.MAX_SAFE_INTEGER),
   logger: withMethods('debug', 'info', 'warn', 'error'),
 };
 
@@ -189,5 +207,9 @@ const CLIENT_CHECKS: { readonly [K in keyof ClientOptions]-?: Check } = {
 export function validateClientOptions(options: ClientOptions): void {
   if (typeof options !== 'object' || options === null) throw invalidOption('options', options, 'an object');
   checkOptions(options, CLIENT_CHECKS);
+  const hwm = options.highWaterMarkBytes ?? DEFAULT_CLIENT_HIGH_WATER_MARK;
+  if ((options.maxBufferedBytes ?? DEFAULT_CLIENT_MAX_BUFFERED) < hwm) {
+    throw invalidOption('maxBufferedBytes', options.maxBufferedBytes, `at least highWaterMarkBytes (${hwm})`);
+  }
   resolveSharedMemory(options.sharedMemory);
 }

@@ -20,11 +20,12 @@ import type { DurableReceipt } from './durable/client-spool.js';
 import { CallSender } from './call-sender.js';
 import { ClientConnector } from './client-connector.js';
 import { blockedError } from './client-errors.js';
-import { reportError, type ClientEvents } from './client-events.js';
+import { emitSafely, reportError, type ClientEvents } from './client-events.js';
 import { callTimeoutOf, validateClientOptions, type CallOptions, type ClientOptions, type NotifyOptions } from './client-options.js';
 import { StatusFeed, type ClientStateName, type ClientStatus } from './client-status.js';
 import { DurableNotifier } from './durable/durable-notifier.js';
 import { EventHandlers, type EventHandler } from './event-handlers.js';
+import { FlowControl } from './flow-control.js';
 import type { HelloResult } from '../protocol/hello.js';
 import type { RpcSession } from './rpc-session.js';
 import type { CallArgs, MethodName, PatternPayload, ResultOf, ServiceShape, TopicPattern, UntypedService } from '../protocol/service.js';
@@ -40,6 +41,7 @@ export class Client<S extends ServiceShape = UntypedService> extends EventEmitte
   private readonly feed: StatusFeed;
   private readonly calls: CallSender;
   private readonly durable: DurableNotifier;
+  private readonly flow: FlowControl;
   private readonly connector: ClientConnector;
   /** The session of the ready connection (set by the connector); the ready path reads it. */
   private session: RpcSession | undefined;
@@ -56,7 +58,8 @@ export class Client<S extends ServiceShape = UntypedService> extends EventEmitte
       alive: () => this.state !== 'closed' && this.state !== 'failed',
       where: () => `${this.connector.endpoint || 'the server'} (${this.state})`,
     });
-    this.durable = new DurableNotifier(options, { readySession, report: (err) => reportError(this, err) });
+    this.durable = new DurableNotifier(options, { readySession, report: (err) => reportError(this, err), removed: () => this.flow.check() });
+    this.flow = new FlowControl(options, { readySession, spooledBytes: () => this.durable.spooledBytes, emitDrain: () => emitSafely(this, () => this.emit('drain')) });
     this.connector = new ClientConnector({
       options,
       timers,
@@ -64,6 +67,7 @@ export class Client<S extends ServiceShape = UntypedService> extends EventEmitte
       handlers: this.handlers,
       calls: this.calls,
       durable: this.durable,
+      flow: this.flow,
       emitter: this,
       useSession: (session) => {
         this.session = session;
@@ -178,28 +182,54 @@ export class Client<S extends ServiceShape = UntypedService> extends EventEmitte
 
   /**
    * Sends a notification. Plain: fire and forget (queued while not ready; throws ERR_QUEUE_FULL
-   * or a ConnectionError after close). Durable (`{ durable: true }` or the `spool` option):
-   * spooled to a file first, then delivered; resolves once the server acknowledged it or it is
-   * safely in the spool (`delivered` says which).
+   * or a ConnectionError after close). Returns false, like `socket.write`, once the client holds
+   * `highWaterMarkBytes` or more for the server, or is not ready: it was buffered, nothing is
+   * dropped, slow down until `drained()` / 'drain' (docs/protocol.md "Backpressure"). Throws
+   * ERR_QUEUE_FULL at `maxBufferedBytes`. Durable (`{ durable: true }` or the `spool` option):
+   * spooled to a file first, then delivered; with `{ durable: true }` it resolves once the
+   * server acknowledged it or it is safely in the spool (`delivered` says which).
    */
   notify(method: string, params: unknown, options: NotifyOptions & { durable: true }): Promise<DurableReceipt>;
-  notify(method: string, params?: unknown, options?: NotifyOptions): void;
-  notify(method: string, params?: unknown, options?: NotifyOptions): void | Promise<DurableReceipt> {
+  notify(method: string, params?: unknown, options?: NotifyOptions): boolean;
+  notify(method: string, params?: unknown, options?: NotifyOptions): boolean | Promise<DurableReceipt> {
     const spoolAll = this.options.spool !== undefined && this.options.spool !== false;
     if (options?.durable ?? spoolAll) {
       const receipt = this.durable.notify(method, params);
       if (options?.durable === true) return receipt;
       receipt.catch((err: unknown) => reportError(this, err));
-      return;
+      return this.flow.afterSend();
     }
     const blocked = this.blockedError(method);
     if (blocked !== undefined) throw blocked;
-    if (this.session?.isOpen === true && this.state === 'ready') {
-      this.session.notify(method, params);
-      return;
+    const session = this.session;
+    if (session?.isOpen === true && this.state === 'ready') {
+      const full = this.flow.overLimit(method, session);
+      if (full !== undefined) throw full;
+      session.notify(method, params);
+      return this.flow.sentOn(session);
     }
     const full = this.calls.queueNotification(method, params);
     if (full !== undefined) throw full;
+    return this.flow.afterSend();
+  }
+
+  /**
+   * `notify()` that waits for room first: resolves once the notification was handed over (the
+   * client was ready and below `highWaterMarkBytes`). Rejects like `drained()` and `notify()`.
+   */
+  async send(method: string, params?: unknown): Promise<void> {
+    if (!this.flow.hasRoom) await this.drained();
+    this.notify(method, params);
+  }
+
+  /**
+   * Resolves once the client is ready and holds less than `highWaterMarkBytes` for the server
+   * (at once when it does). Rejects when the client closes or fails meanwhile (or already did).
+   */
+  drained(): Promise<void> {
+    const blocked = this.blockedError('drained');
+    if (blocked !== undefined) return Promise.reject(blocked);
+    return this.flow.drained();
   }
 
   /**

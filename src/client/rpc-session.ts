@@ -75,6 +75,11 @@ export class RpcSession {
     return this.stream.bufferedBytes;
   }
 
+  /** Calls `callback` once `bufferedBytes` is at or below `limit` (one waiter; see MessageStream.whenBelow). */
+  whenBelow(limit: number, callback: () => void): void {
+    this.stream.whenBelow(limit, callback);
+  }
+
   /** The stream's shared-memory side channel, when it has one (binary mode). */
   get sharedMemory(): ShmCounters | undefined {
     return this.stream.sharedMemory;

@@ -93,6 +93,14 @@ export interface ServerLimits {
    */
   readonly highWaterMarkBytes?: number;
   /**
+   * Backpressure on events (docs/protocol.md "Backpressure"): once a connection's buffered
+   * outgoing bytes reach this after an event was queued for it, `notify()` returns false,
+   * `publish()`/`broadcast()` count it in `server.backedUp`, and 'drain' (clientId) follows when
+   * it fell below again. Capped at `highWaterMarkBytes`.
+   * @default 1048576 (1 MiB)
+   */
+  readonly backpressureBytes?: number;
+  /**
    * `drop`: events for a client over the high-water mark are dropped and counted
    * (`ClientInfo.droppedEvents`); `disconnect`: that client is disconnected.
    * @default 'drop'
@@ -134,6 +142,7 @@ export const DEFAULT_LIMITS: ResolvedLimits = {
   maxInFlight: 1000,
   requestTimeoutMs: 0,
   highWaterMarkBytes: 8 * 1024 * 1024,
+  backpressureBytes: 1024 * 1024,
   slowConsumer: 'drop',
   oversized: 'skip',
   maxBatchLength: 1000,
@@ -269,6 +278,7 @@ export const LIMIT_CHECKS: { readonly [K in keyof ResolvedLimits]: Check } = {
   maxInFlight: integer(1, MAX_COUNT),
   requestTimeoutMs: millis(),
   highWaterMarkBytes: integer(1, MAX_FRAME_LENGTH),
+  backpressureBytes: integer(1, MAX_FRAME_LENGTH),
   slowConsumer: oneOf('drop', 'disconnect'),
   oversized: oneOf('skip', 'close'),
   maxBatchLength: integer(1, MAX_COUNT),

@@ -15,6 +15,7 @@ import type { ConnectionHost, ReservedHandler } from './connection-host.js';
 import { type MethodOptions, type NotificationContext, type RequestContext } from './dispatch.js';
 import { CatchAllMethodTable } from './catch-all-table.js';
 import { DurableIngest } from './durable/durable-ingest.js';
+import { EventFlow } from './event-flow.js';
 import type { StreamCloseInfo } from '../stream/message-stream.js';
 import { notificationMessage } from '../protocol/message.js';
 import { ServerTextMode, type TextAliasOptions } from './server-text-mode.js';
@@ -44,6 +45,8 @@ export interface ServerEvents {
   disconnect: [client: ClientInfo, info: StreamCloseInfo];
   /** A handler threw a non-ResponseError, or the listener failed. Emitted only when listened to. */
   error: [error: Error, site: ErrorSite];
+  /** A connection reported backed up (docs/protocol.md "Backpressure") fell below `limits.backpressureBytes`. */
+  drain: [clientId: string];
 }
 
 export interface CloseOptions {
@@ -85,6 +88,8 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
   private readonly sharedMemory: SharedMemorySettings | undefined;
   /** Endpoint adapters' view of published and broadcast events (adapter-port.ts). */
   private readonly taps = new EventTaps();
+  /** Backpressure on events, per connection. */
+  private readonly flow: EventFlow;
 
   constructor(options: ServerOptions = {}) {
     super();
@@ -94,6 +99,7 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
     this.observer = createServerObserver(options);
     this.vitals = new ServerVitals({ closing: () => this.lifecycle.closing, connections: () => this.sockets.size, version: this.info.version, now: () => this.timers.now() });
     this.sharedMemory = resolveSharedMemory(options.sharedMemory);
+    this.flow = new EventFlow(Math.min(this.limits.backpressureBytes, this.limits.highWaterMarkBytes), (id) => this.emit('drain', id));
     this.reservedMethods = createReservedMethods({
       token: () => this.lifecycle.listener?.token,
       server: this.info,
@@ -125,7 +131,10 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
       conns: this.conns,
       sockets: this.sockets,
       connected: (client) => this.emit('connect', client),
-      disconnected: (client, info) => this.emit('disconnect', client, info),
+      disconnected: (client, info) => {
+        this.flow.closed(client.clientId);
+        this.emit('disconnect', client, info);
+      },
     });
     this.lifecycle = new ServerLifecycle({
       options,
@@ -190,25 +199,42 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
     return this.table.list();
   }
 
-  /** Sends a notification to one client. False when it is gone, not authenticated, or the event was dropped. */
+  /**
+   * Sends a notification to one client. False when it is gone, not authenticated, or the event
+   * was dropped — or, like `socket.write`, when it was queued and that connection is now backed
+   * up (`limits.backpressureBytes`): slow down until `drained(clientId)` or 'drain'.
+   */
   notify(clientId: string, method: string, params?: unknown): boolean {
     const conn = this.conns.get(clientId);
     if (conn === undefined || !conn.authenticated) return false;
-    return conn.stream.sendCall(undefined, method, params, 'event') === 'queued';
+    return conn.stream.sendCall(undefined, method, params, 'event') === 'queued' && this.flow.afterSend(conn);
   }
 
-  /** Sends a notification to every JSON/binary client. Returns how many it was queued for. */
+  /** Sends a notification to every JSON/binary client. Returns how many it was queued for (see `backedUp`). */
   broadcast(method: string, params?: unknown): number {
     if (this.taps.size > 0) this.taps.emit(method, params);
     const msg = new PreparedMessage(notificationMessage(method, params));
     let n = 0;
     for (const conn of this.conns.values()) {
-      if (conn.authenticated && conn.stream.send(msg, 'event') === 'queued') n++;
+      if (conn.authenticated && conn.stream.send(msg, 'event') === 'queued') {
+        n++;
+        this.flow.afterSend(conn);
+      }
     }
     return n;
   }
 
-  /** Publishes an event to the clients subscribed to `topic`. Returns how many it was queued for. */
+  /** Connections that an event left backed up (`limits.backpressureBytes`) and that have not drained yet. */
+  get backedUp(): number {
+    return this.flow.backedUp;
+  }
+
+  /** Resolves once `clientId` (or, without it, every backed-up connection) is below `limits.backpressureBytes` or gone. */
+  drained(clientId?: string): Promise<void> {
+    return clientId === undefined ? this.flow.allDrained() : this.flow.drained(this.conns.get(clientId));
+  }
+
+  /** Publishes an event to the clients subscribed to `topic`. Returns how many it was queued for (see `backedUp`). */
   publish<T extends EventName<S>>(topic: T, data: EventOf<S, T>): number {
     const problem = topicProblem(topic);
     if (problem !== undefined || topic.endsWith('*')) {
@@ -222,7 +248,10 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
     for (const conn of this.conns.values()) {
       if (!conn.authenticated || !conn.wants(topic)) continue;
       msg ??= new PreparedMessage(notificationMessage(topic, data));
-      if (conn.stream.send(msg, 'event') === 'queued') n++;
+      if (conn.stream.send(msg, 'event') === 'queued') {
+        n++;
+        this.flow.afterSend(conn);
+      }
     }
     return n;
   }

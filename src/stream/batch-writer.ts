@@ -58,6 +58,9 @@ export abstract class BatchWriter {
   private scheduled = false;
   private overHwm = false;
   private dropped = 0;
+  /** Called once the buffered bytes are at or below `belowLimit` (see `whenBelow`). */
+  private belowWaiter: (() => void) | undefined;
+  private belowLimit = 0;
   private readonly flushSoon = (): void => this.flush();
 
   constructor(socket: Socket, options: BatchWriterOptions) {
@@ -83,6 +86,16 @@ export abstract class BatchWriter {
   /** Events dropped so far. */
   get droppedEvents(): number {
     return this.dropped;
+  }
+
+  /**
+   * Calls `callback` once the buffered bytes are at or below `limit`: checked whenever they may
+   * have fallen (the socket's 'drain', a flush, ring room released), never synchronously here.
+   * One waiter at a time: a new call replaces the previous one; `undefined` removes it.
+   */
+  whenBelow(limit: number, callback: (() => void) | undefined): void {
+    this.belowLimit = limit;
+    this.belowWaiter = callback;
   }
 
   /** Flushes and ends the socket. Idempotent. */
@@ -134,6 +147,11 @@ export abstract class BatchWriter {
 
   /** Tells the owner when the buffered bytes crossed the high-water mark, either way. */
   protected checkPressure(): void {
+    if (this.belowWaiter !== undefined && this.bufferedBytes <= this.belowLimit) {
+      const callback = this.belowWaiter;
+      this.belowWaiter = undefined;
+      callback();
+    }
     const over = this.pressureBytes > this.hwm;
     if (over !== this.overHwm) {
       this.overHwm = over;

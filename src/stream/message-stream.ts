@@ -58,6 +58,12 @@ export interface MessageStream {
   readonly bufferedBytes: number;
   /** Events dropped because the peer did not read fast enough. */
   readonly droppedEvents: number;
+  /**
+   * Calls `callback` once `bufferedBytes` is at or below `limit`, checked whenever it may have
+   * fallen (the socket drained, a batch was written, the peer released ring room). One waiter at
+   * a time: a new call replaces it, `undefined` removes it. Dropped when the stream closes.
+   */
+  whenBelow(limit: number, callback: (() => void) | undefined): void;
   /** Starts reading; `handlers` receive everything from now on (including bytes read while sniffing). */
   start(handlers: MessageStreamHandlers): void;
   /**

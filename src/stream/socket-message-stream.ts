@@ -17,6 +17,8 @@ export interface StreamWriter {
   readonly droppedEvents: number;
   /** Writes what is queued, then ends the socket's writable side. */
   end(): void;
+  /** Calls `callback` once the buffered bytes are at or below `limit` (one waiter; `undefined` removes it). */
+  whenBelow(limit: number, callback: (() => void) | undefined): void;
 }
 
 /** Options both streams take. */
@@ -67,6 +69,11 @@ export abstract class SocketMessageStream {
 
   get droppedEvents(): number {
     return this.writer.droppedEvents;
+  }
+
+  /** Calls `callback` once `bufferedBytes` is at or below `limit` (one waiter; `undefined` removes it). */
+  whenBelow(limit: number, callback: (() => void) | undefined): void {
+    this.writer.whenBelow(limit, callback);
   }
 
   /** Flushes what is queued, then ends the byte stream politely. Idempotent. */

@@ -7,31 +7,22 @@
  * Calls run with the client's default timeout (30 s), as applications run them: since the
  * timeouts of a connection share one timer (src/util/call-deadlines.ts) it costs next to nothing.
  *
- * Backpressure for `notify()`, which returns nothing: sidewire's writer hands every full 64 KiB
- * batch to the socket at once, so after each send the client waits for the socket's `drain` when
- * its buffer is full, exactly like the raw clients (the socket comes from `transportFactory`).
+ * Backpressure through the public API only (docs/protocol.md "Backpressure"): `notify()` returns
+ * false once 1 MiB waits to be written, and the client then awaits `client.drained()`, as an
+ * application would; nothing reaches into the socket.
  *
  * sidewire itself is the compiled build when the orchestrator made one (load.ts).
  *
  * `ownScenarios.metrics` is scenario (e): the inflight workload against a server with metrics off
  * and one with metrics on, in the same server process (see server.ts), alternating.
  */
-import type { Socket } from 'node:net';
 import type { Client } from '../../../src/index.js';
 import type { BenchClient, EndpointOptions, OwnScenario, Payload, ServerCounters } from '../../lib/protocol.js';
 import { runMetricsScenario, type ControlClient } from './metrics-scenario.js';
-import { DrainWaiter } from '../../lib/drain.js';
 import { loadSidewire } from './load.js';
 
 class SidewireJsonClient implements ControlClient {
-  private readonly drain: DrainWaiter;
-
-  constructor(
-    private readonly client: Client,
-    socket: Socket,
-  ) {
-    this.drain = new DrainWaiter(socket);
-  }
+  constructor(private readonly client: Client) {}
 
   async request(payload: Payload): Promise<void> {
     const reply = (await this.client.call('echo', { d: payload.text })) as { d?: string } | null;
@@ -39,13 +30,11 @@ class SidewireJsonClient implements ControlClient {
   }
 
   notify(payload: Payload): Promise<void> | undefined {
-    this.client.notify('n', { d: payload.text });
-    return this.drain.check();
+    return this.client.notify('n', { d: payload.text }) ? undefined : this.client.drained();
   }
 
   blob(bytes: Buffer): Promise<void> | undefined {
-    this.client.notify('blob', { b64: bytes.toString('base64') });
-    return this.drain.check();
+    return this.client.notify('blob', { b64: bytes.toString('base64') }) ? undefined : this.client.drained();
   }
 
   async sync(): Promise<ServerCounters> {
@@ -65,16 +54,9 @@ class SidewireJsonClient implements ControlClient {
 
 /** Connects a JSON-mode sidewire client to the server at `socketPath`. */
 export async function connectJson(options: EndpointOptions): Promise<SidewireJsonClient> {
-  const { connect: connectSidewire, connectTransport } = await loadSidewire();
-  let socket: Socket | undefined;
-  const client = await connectSidewire({
-    endpoint: `unix://${options.socketPath}`,
-    mode: 'json',
-    reconnect: false,
-    transportFactory: async (target, o) => (socket = await connectTransport(target.endpoint, o)),
-  });
-  if (socket === undefined) throw new Error('transportFactory was not called');
-  return new SidewireJsonClient(client, socket);
+  const { connect: connectSidewire } = await loadSidewire();
+  const client = await connectSidewire({ endpoint: `unix://${options.socketPath}`, mode: 'json', reconnect: false });
+  return new SidewireJsonClient(client);
 }
 
 export function connect(options: EndpointOptions): Promise<BenchClient> {

@@ -32,6 +32,8 @@ export class ClientSpool {
   readonly writer: SpoolWriter;
   private readonly batchSize: number;
   private readonly report: (err: unknown) => void;
+  /** Called after acknowledged messages left the spool (its bytes fell). */
+  onRemoved: (() => void) | undefined;
   private readonly waiters = new Map<string, (delivered: boolean) => void>();
   private running = false;
   private again: SendDurable | undefined;
@@ -94,6 +96,7 @@ export class ClientSpool {
         const ids = new Set(batch.map((m) => m.id));
         this.writer.remove(ids);
         for (const id of ids) this.settle(id, true);
+        this.onRemoved?.();
       }
     } catch (err) {
       // Left in the spool: replayed after the next hello (or by the server once this process is gone).

@@ -18,6 +18,8 @@ export interface DurableNotifierHost {
   readySession(): RpcSession | undefined;
   /** An error without a caller (a spool problem). */
   report(err: unknown): void;
+  /** Acknowledged messages left the spool (`spooledBytes` fell). */
+  removed(): void;
 }
 
 /** Spools and delivers one client's durable notifications. */
@@ -43,6 +45,11 @@ export class DurableNotifier {
     }
   }
 
+  /** Bytes in the spool file not yet acknowledged (0 before the first durable notification). */
+  get spooledBytes(): number {
+    return this.spool?.writer.bytes ?? 0;
+  }
+
   /** Resolves once the replay in progress ended, with the number of messages still spooled (0 without a spool). */
   whenIdle(): Promise<number> {
     return this.spool?.whenIdle() ?? Promise.resolve(0);
@@ -61,9 +68,12 @@ export class DurableNotifier {
 
   private open(): ClientSpool {
     const o = this.options.spool;
-    this.spool ??= new ClientSpool(clientDurablePaths(this.options), typeof o === 'object' ? o : {}, (err) => {
-      if (!isSidewireError(err, 'ERR_CONNECTION_LOST') && !isSidewireError(err, 'ERR_CONNECTION_CLOSED')) this.host.report(err);
-    });
+    if (this.spool === undefined) {
+      this.spool = new ClientSpool(clientDurablePaths(this.options), typeof o === 'object' ? o : {}, (err) => {
+        if (!isSidewireError(err, 'ERR_CONNECTION_LOST') && !isSidewireError(err, 'ERR_CONNECTION_CLOSED')) this.host.report(err);
+      });
+      this.spool.onRemoved = () => this.host.removed();
+    }
     return this.spool;
   }
 

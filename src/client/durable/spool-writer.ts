@@ -39,6 +39,7 @@ export class SpoolWriter {
   private readonly now: () => number;
   private readonly write: AppendWriteSync | undefined;
   private seq = 0;
+  private fileBytes = 0;
 
   /** `write` replaces the write call (tests inject a failing disk). */
   constructor(paths: DurablePaths, options: SpoolWriterOptions = {}, write?: AppendWriteSync) {
@@ -48,6 +49,11 @@ export class SpoolWriter {
     this.file = path.join(paths.spoolDir, producerFileName(process.pid, ownStartTime(), this.token));
     this.maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
     this.now = options.now ?? Date.now;
+  }
+
+  /** Bytes in this producer's file as last seen (after an append, read or remove): what waits to be delivered. */
+  get bytes(): number {
+    return this.fileBytes;
   }
 
   /**
@@ -64,7 +70,9 @@ export class SpoolWriter {
     const line = Buffer.from(toSpoolLine(message));
     try {
       ensureSpoolDir(this.paths);
-      appendSync(this.file, line, (size) => this.checkLimit(size + line.length, method), this.write);
+      let after = 0;
+      appendSync(this.file, line, (size) => this.checkLimit((after = size + line.length), method), this.write);
+      this.fileBytes = after;
     } catch (err) {
       throw spoolError('append to the spool file', this.file, err);
     }
@@ -77,7 +85,9 @@ export class SpoolWriter {
    */
   read(): DurableMessage[] {
     try {
-      return parseSpoolText(readDurableSync(this.file)?.text ?? '');
+      const text = readDurableSync(this.file)?.text ?? '';
+      this.fileBytes = Buffer.byteLength(text);
+      return parseSpoolText(text);
     } catch (err) {
       throw spoolError('read the spool file', this.file, err);
     }
@@ -100,11 +110,14 @@ export class SpoolWriter {
     try {
       if (rest.length === 0) {
         removeDurableSync(this.file);
+        this.fileBytes = 0;
         return;
       }
       // The temp is `<file>.<hex>.tmp`: a crash may leave it behind, and the server removes .tmp
       // files of producers that have exited (spool-scan.ts).
-      writeFileAtomicSync(this.file, rest.map(toSpoolLine).join(''), { mode: 0o600, replace: 'rename' });
+      const text = rest.map(toSpoolLine).join('');
+      writeFileAtomicSync(this.file, text, { mode: 0o600, replace: 'rename' });
+      this.fileBytes = Buffer.byteLength(text);
     } catch (err) {
       throw spoolError('rewrite the spool file', this.file, err);
     }
