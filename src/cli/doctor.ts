@@ -13,6 +13,7 @@ import { currentPlatform, platformPreset, PLATFORM_PRESETS, type PlatformInfo, t
 import { probeEndpoint } from '../transport/probe.js';
 import { readDiscovery } from '../transport/discovery.js';
 import { shmStatus, type ShmStatus } from '../transport/shm/native.js';
+import { peerIdentityStatus, type PeerIdentityStatus } from '../transport/peer-identity.js';
 import type { ProbeResult } from '../transport/types.js';
 import { ENDPOINT_OPTIONS, EXIT, UsageError, parseCommandArgs, type CliIO, type Command } from './io.js';
 import { DOCTOR_HELP } from './doctor-help.js';
@@ -38,6 +39,8 @@ export interface DoctorReport {
   readonly socket: { readonly state: ProbeResult['state'] | 'not-checked'; readonly pid?: number } | null;
   /** The native helper, so the shared-memory side channel, on this machine (null when simulated). */
   readonly sharedMemory: ShmStatus | null;
+  /** Kernel-verified peer identity of unix-socket connections (null when simulated). */
+  readonly peerCredentials: PeerIdentityStatus | null;
   readonly warnings: readonly string[];
   readonly problems: readonly Problem[];
 }
@@ -68,7 +71,7 @@ export async function diagnose(options: {
     const badArguments = err.code === 'ERR_INVALID_ARGUMENT' || err.details['source'] === 'explicit';
     return {
       ok: false, badArguments, simulated, platform, app: options.app, name, envVar: envVarFor(options.app),
-      endpoint: null, source: null, runtimeDir: null, socket: null, sharedMemory: simulated ? null : shmStatus(), warnings: [], problems: [toProblem(err)],
+      endpoint: null, source: null, runtimeDir: null, socket: null, sharedMemory: simulated ? null : shmStatus(), peerCredentials: simulated ? null : peerIdentityStatus(), warnings: [], problems: [toProblem(err)],
     };
   }
   const { endpoint } = resolved;
@@ -104,7 +107,7 @@ export async function diagnose(options: {
   }
   return {
     ok: problems.length === 0, badArguments: false, simulated, platform, app: resolved.app, name: resolved.name, envVar: resolved.envVar,
-    endpoint: formatEndpoint(endpoint), source: resolved.source, runtimeDir, socket, sharedMemory: simulated ? null : shmStatus(),
+    endpoint: formatEndpoint(endpoint), source: resolved.source, runtimeDir, socket, sharedMemory: simulated ? null : shmStatus(), peerCredentials: simulated ? null : peerIdentityStatus(),
     warnings: resolved.warnings, problems,
   };
 }
@@ -145,6 +148,10 @@ export function renderReport(r: DoctorReport): string {
   if (r.sharedMemory !== null) {
     const m = r.sharedMemory;
     lines.push(`shared memory: ${m.available ? `available (native helper: ${m.build} build, ${m.path})` : `not available: ${m.reason}`}`);
+  }
+  if (r.peerCredentials !== null) {
+    const p = r.peerCredentials;
+    lines.push(`peer credentials: ${p.available ? 'available (SO_PEERCRED on unix sockets: ctx.peer, the allow policy)' : `not available: ${p.reason}`}`);
   }
   for (const w of r.warnings) lines.push(`warning:      ${w}`);
   if (r.problems.length === 0) lines.push('', 'No problems found.');

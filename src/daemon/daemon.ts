@@ -259,7 +259,7 @@ export class Daemon<S extends ServiceShape = UntypedService, C = Record<string, 
     }
     const endpoint = parseEndpoint(this.server.endpoint);
     if (endpoint !== 'auto') {
-      const refusal = ownerRefusal({ endpoint, socketMode: this.options.socketMode ?? 0o600, tokenRequired: this.server.token !== undefined });
+      const refusal = ownerRefusal({ endpoint, socketMode: this.options.socketMode ?? 0o600, tokenRequired: this.server.token !== undefined, peer: ctx.peer });
       if (refusal !== undefined) throw new ResponseError(ErrorCodes.Unauthorized, refusal);
     }
     // Reply first: stop() drains in-flight requests, this one included.

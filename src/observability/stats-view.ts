@@ -102,7 +102,7 @@ export function formatStatsScreen(endpoint: string, stats: ServerStats, rates: S
   }
   const t = totals(m);
   const modes = `json ${m.connections.json}, binary ${m.connections.binary}, text ${m.connections.text}`;
-  const refused = `limit ${m.refused.limit}, auth ${m.refused.auth}, invalid ${m.refused.invalid}`;
+  const refused = `limit ${m.refused.limit}, auth ${m.refused.auth}, invalid ${m.refused.invalid}${m.refused.peer > 0 ? `, peer ${m.refused.peer}` : ''}`;
   return [
     head,
     '',

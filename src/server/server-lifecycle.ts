@@ -13,6 +13,9 @@ import type { ServerObserver } from '../observability/server-observer.js';
 import type { ServerVitals } from '../observability/server-vitals.js';
 import type { DurableIngest } from './durable/durable-ingest.js';
 import { listen } from '../transport/listen.js';
+import { peerIdentityUnavailable } from '../transport/peer-identity.js';
+import { formatEndpoint } from '../endpoint/parse.js';
+import { policyFallback } from './access-policy.js';
 import type { Listener } from '../transport/types.js';
 import type { Connection } from './connection.js';
 import { ErrorCodes } from '../protocol/response-error.js';
@@ -130,8 +133,21 @@ export class ServerLifecycle {
       ...(o.discovery === undefined ? {} : { discovery: o.discovery }),
       ...(o.cleanupOnExit === undefined ? {} : { cleanupOnExit: o.cleanupOnExit }),
     });
+    this.checkPolicy(listener, warn);
     this.server.durable.start(resolved);
     return listener;
+  }
+
+  /** Whether the `allow` policy can be enforced on `listener` (access-policy.ts); closes it and throws when not. */
+  private checkPolicy(listener: Listener, warn: (message: string) => void): void {
+    if (this.server.options.allow === undefined) return;
+    try {
+      const note = policyFallback(peerIdentityUnavailable(listener.endpoint), listener.token !== undefined, formatEndpoint(listener.endpoint));
+      if (note !== undefined) warn(note);
+    } catch (err) {
+      void listener.close();
+      throw err;
+    }
   }
 
   private attach(listener: Listener): void {
