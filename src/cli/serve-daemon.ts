@@ -57,6 +57,8 @@ export interface ServeDaemonOptions {
   readonly pidFile?: string;
   /** Which local users may connect (`--allow`). @default anyone who can open the endpoint */
   readonly allow?: AccessPolicy;
+  /** Stop once no client has been connected for this long (`--idle-exit-ms`). @default 0 (never) */
+  readonly idleExitMs?: number;
 }
 
 /** The reference daemon's kit; register the reference methods on `daemon.server`, then `start()`. */
@@ -71,6 +73,7 @@ export function createServeDaemon(options: ServeDaemonOptions): Daemon<Reference
     ...(options.allowRemote === true ? { allowRemote: true } : {}),
     ...(options.pidFile === undefined ? {} : { pidFile: options.pidFile }),
     ...(options.allow === undefined ? {} : { allow: options.allow }),
+    ...(options.idleExitMs === undefined ? {} : { idleExitMs: options.idleExitMs }),
     config: {
       defaults: {},
       schema: serveConfigSchema,

@@ -25,6 +25,7 @@ const HELP = formatHelp({
     { flag: '--allow-remote', text: 'allow a non-loopback TCP --endpoint (other machines can connect; clients need the token)', default: 'off (loopback only)' },
     { flag: '--health-port N', text: 'GET /health and /metrics on http://127.0.0.1:N (0 = a free port, printed)', default: 'off' },
     { flag: '--health-socket PATH', text: 'the same on a unix socket', default: 'off' },
+    { flag: '--idle-exit-ms MS', text: 'stop once no client has been connected for MS (for daemons started with --spawn)', default: 'never' },
     { flag: '--allow same-user|uid:N[,uid:M][,gid:G]', text: 'which local users may connect (kernel peer credentials, docs/security.md)', default: 'anyone who can open the endpoint' },
   ],
   examples: ['sidewire serve', 'sidewire serve --app myapp --config ./myapp.json', 'sidewire serve --endpoint unix:///tmp/a.sock --tick-ms 100'],
@@ -88,7 +89,7 @@ function allowFlag(value: string | boolean | undefined): ReturnType<typeof parse
 export const serve: Command = async (argv: readonly string[], io: CliIO): Promise<number> => {
   const { values, positionals } = parseCommandArgs(
     argv,
-    { ...ENDPOINT_OPTIONS, 'tick-ms': { type: 'string' }, config: { type: 'string' }, 'pid-file': { type: 'string' }, 'allow-remote': { type: 'boolean' }, allow: { type: 'string' }, ...OBSERVABILITY_FLAGS },
+    { ...ENDPOINT_OPTIONS, 'tick-ms': { type: 'string' }, config: { type: 'string' }, 'pid-file': { type: 'string' }, 'allow-remote': { type: 'boolean' }, allow: { type: 'string' }, 'idle-exit-ms': { type: 'string' }, ...OBSERVABILITY_FLAGS },
     true,
   );
   if (wantsHelp(values, positionals)) {
@@ -103,6 +104,7 @@ export const serve: Command = async (argv: readonly string[], io: CliIO): Promis
   const endpoint = values['endpoint'] as string | undefined;
   const allowRemote = values['allow-remote'] === true;
   const allow = allowFlag(values['allow']);
+  const idleExitMs = positiveInt(values['idle-exit-ms'], 'idle-exit-ms');
   const pidFile = servePidFile({ app, name, endpoint, pidFile: values['pid-file'] as string | undefined, allowRemote, env: io.env });
   if (allowRemote) io.stderr(`sidewire: warning: ${REMOTE_WARNING}\n`);
   const kit = createServeDaemon({
@@ -112,6 +114,7 @@ export const serve: Command = async (argv: readonly string[], io: CliIO): Promis
     ...(pidFile === undefined ? {} : { pidFile }),
     allowRemote,
     ...(allow === undefined ? {} : { allow }),
+    ...(idleExitMs === undefined ? {} : { idleExitMs }),
     ...(values['config'] === undefined ? {} : { configFile: values['config'] as string }),
     env: io.env,
     onWarning: (m) => io.stderr(`sidewire: warning: ${m}\n`),

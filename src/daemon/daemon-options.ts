@@ -30,7 +30,7 @@ export interface DaemonConfigOptions<C> {
 
 /** Why a daemon stopped. */
 export interface DaemonStopInfo {
-  /** `SIGTERM`, `SIGINT`, `daemon.stop`, `stop()`, or `start failed`. */
+  /** `SIGTERM`, `SIGINT`, `daemon.stop`, `stop()`, `idle` (`idleExitMs`), or `start failed`. */
   readonly reason: string;
 }
 
@@ -92,6 +92,12 @@ export interface DaemonOptions<S extends ServiceShape = ServiceShape, C = Record
    * @default Date.now
    */
   readonly now?: () => number;
+  /**
+   * Stop (reason `idle`) once no client has been connected for this many ms: for daemons started
+   * on demand by their clients (docs/daemon.md "Start on demand"). 0 = never.
+   * @default 0
+   */
+  readonly idleExitMs?: number;
 }
 
 /** `myapp` → `MYAPP_`, `my-app` → `MY_APP_` (like `envVarFor`). */

@@ -32,6 +32,9 @@ import { createDaemonCommands, DAEMON_ERROR_CODE, type DaemonHost } from './daem
 import type { DaemonOptions, DaemonStopInfo } from './daemon-options.js';
 import { ownerRefusal } from './daemon-owner.js';
 import { installDaemonSignals } from './daemon-signals.js';
+import { startIdleExit } from './idle-exit.js';
+import { realTimers } from '../util/timers.js';
+import { invalidOption } from '../util/validate-options.js';
 import { acquirePidFile, removePidFileIfOurs } from './pid-file.js';
 import { DaemonStateMachine, type DaemonState, type DaemonStateChange } from './state.js';
 
@@ -76,6 +79,10 @@ export class Daemon<S extends ServiceShape = UntypedService, C = Record<string, 
 
   constructor(options: DaemonOptions<S, C> = {}) {
     super();
+    const idle = options.idleExitMs;
+    if (idle !== undefined && (!Number.isInteger(idle) || idle < 0 || idle > 2_147_483_647)) {
+      throw invalidOption('idleExitMs', idle, 'an integer number of ms from 0 to 2147483647 (0 = never)');
+    }
     this.options = options;
     this.app = options.app ?? 'sidewire';
     this.name = options.name ?? this.app;
@@ -133,6 +140,7 @@ export class Daemon<S extends ServiceShape = UntypedService, C = Record<string, 
         { signals: this.options.handleSignals ?? true },
       );
       this.stateMachine.transition('running');
+      this.startIdleExit();
     } catch (err) {
       await this.stop({ reason: 'start failed' });
       throw err;
@@ -186,6 +194,27 @@ export class Daemon<S extends ServiceShape = UntypedService, C = Record<string, 
       this.emit('stopped', info);
       this.resolveStopped(info);
     }
+  }
+
+  /** `idleExitMs`: stop once no client has been connected for that long (idle-exit.ts). */
+  private startIdleExit(): void {
+    const ms = this.options.idleExitMs ?? 0;
+    if (ms === 0) return;
+    const server = this.server as unknown as Server;
+    const cancel = startIdleExit(ms, {
+      connections: () => server.connectionCount,
+      onDisconnect: (listener) => {
+        server.on('disconnect', listener);
+        return () => server.removeListener('disconnect', listener);
+      },
+      stop: () => void this.stop({ reason: 'idle' }),
+      timers: this.options.timers ?? realTimers,
+    });
+    const uninstall = this.uninstallHooks;
+    this.uninstallHooks = () => {
+      cancel();
+      uninstall();
+    };
   }
 
   private acquirePid(): void {
