@@ -14,6 +14,7 @@ import { probeEndpoint } from '../transport/probe.js';
 import { readDiscovery } from '../transport/discovery.js';
 import { shmStatus, type ShmStatus } from '../transport/shm/native.js';
 import { peerIdentityStatus, type PeerIdentityStatus } from '../transport/peer-identity.js';
+import { activationStatus, type ActivationStatus } from '../transport/sd-notify.js';
 import type { ProbeResult } from '../transport/types.js';
 import { ENDPOINT_OPTIONS, EXIT, UsageError, parseCommandArgs, type CliIO, type Command } from './io.js';
 import { DOCTOR_HELP } from './doctor-help.js';
@@ -41,6 +42,8 @@ export interface DoctorReport {
   readonly sharedMemory: ShmStatus | null;
   /** Kernel-verified peer identity of unix-socket connections (null when simulated). */
   readonly peerCredentials: PeerIdentityStatus | null;
+  /** systemd socket activation and READY=1 notification (null when simulated). */
+  readonly socketActivation: ActivationStatus | null;
   readonly warnings: readonly string[];
   readonly problems: readonly Problem[];
 }
@@ -71,7 +74,7 @@ export async function diagnose(options: {
     const badArguments = err.code === 'ERR_INVALID_ARGUMENT' || err.details['source'] === 'explicit';
     return {
       ok: false, badArguments, simulated, platform, app: options.app, name, envVar: envVarFor(options.app),
-      endpoint: null, source: null, runtimeDir: null, socket: null, sharedMemory: simulated ? null : shmStatus(), peerCredentials: simulated ? null : peerIdentityStatus(), warnings: [], problems: [toProblem(err)],
+      endpoint: null, source: null, runtimeDir: null, socket: null, sharedMemory: simulated ? null : shmStatus(), peerCredentials: simulated ? null : peerIdentityStatus(), socketActivation: simulated ? null : activationStatus(), warnings: [], problems: [toProblem(err)],
     };
   }
   const { endpoint } = resolved;
@@ -107,7 +110,7 @@ export async function diagnose(options: {
   }
   return {
     ok: problems.length === 0, badArguments: false, simulated, platform, app: resolved.app, name: resolved.name, envVar: resolved.envVar,
-    endpoint: formatEndpoint(endpoint), source: resolved.source, runtimeDir, socket, sharedMemory: simulated ? null : shmStatus(), peerCredentials: simulated ? null : peerIdentityStatus(),
+    endpoint: formatEndpoint(endpoint), source: resolved.source, runtimeDir, socket, sharedMemory: simulated ? null : shmStatus(), peerCredentials: simulated ? null : peerIdentityStatus(), socketActivation: simulated ? null : activationStatus(),
     warnings: resolved.warnings, problems,
   };
 }
@@ -152,6 +155,10 @@ export function renderReport(r: DoctorReport): string {
   if (r.peerCredentials !== null) {
     const p = r.peerCredentials;
     lines.push(`peer credentials: ${p.available ? 'available (SO_PEERCRED on unix sockets: ctx.peer, the allow policy)' : `not available: ${p.reason}`}`);
+  }
+  if (r.socketActivation !== null) {
+    const a = r.socketActivation;
+    lines.push(`socket activation: ${a.available ? 'available (systemd LISTEN_FDS adopted and checked; READY=1/STOPPING=1 to NOTIFY_SOCKET)' : `limited: ${a.reason}`}`);
   }
   for (const w of r.warnings) lines.push(`warning:      ${w}`);
   if (r.problems.length === 0) lines.push('', 'No problems found.');

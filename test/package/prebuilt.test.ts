@@ -71,7 +71,7 @@ test('a source build of binding.gyp has the same functions as the prebuilt helpe
   try {
     mkdirSync(join(work, 'native'));
     copyFileSync(join(root, 'binding.gyp'), join(work, 'binding.gyp'));
-    copyFileSync(join(root, 'native', 'shm.c'), join(work, 'native', 'shm.c'));
+    for (const file of readdirSync(join(root, 'native')).filter((f) => f.endsWith('.c'))) copyFileSync(join(root, 'native', file), join(work, 'native', file));
     const prefix = resolve(dirname(process.execPath), '..');
     const nodedir = existsSync(join(prefix, 'include', 'node', 'common.gypi')) ? [`--nodedir=${prefix}`] : [];
     const gyp = require.resolve('node-gyp/bin/node-gyp.js');
