@@ -79,3 +79,4 @@ export { redact } from './observability/redact.js';
 export type { PeerIdentity } from './protocol/client-info.js';
 export type { AccessPolicy } from './server/access-policy.js';
 export type { StatsClient } from './observability/server-vitals.js';
+export type { SpawnOptions } from './client/start-on-demand.js';

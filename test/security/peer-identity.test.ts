@@ -14,6 +14,7 @@ import { connect, createDaemon, createServer, isSidewireError, type Server } fro
 import { peerIdentityStatus } from '../../src/transport/peer-identity.js';
 import { parseAccessPolicy } from '../../src/server/access-policy.js';
 import { SECOND_USER_SKIP, runAs, secondUser } from '../helpers/second-user.js';
+import { runCli, spawnCli, waitForOutput } from '../helpers/cli.js';
 import { tempDir, uniqueName } from '../helpers/names.js';
 
 const uid = process.getuid?.() ?? -1;
@@ -148,6 +149,24 @@ describe('peer identity on unix sockets', () => {
     assert.deepEqual(parseAccessPolicy('uid:1000,uid:1001,gid:50'), { uids: [1000, 1001], gids: [50] });
     assert.equal(parseAccessPolicy('same-user'), 'same-user');
     assert.throws(() => parseAccessPolicy('user:bob'), /uid:N or gid:N/);
+  });
+
+  test('sidewire serve --allow: a uid list without ours refuses our calls (exit 1); a bad --allow is a usage error (exit 2)', async () => {
+    const sock = path.join(tmp.dir, `${uniqueName()}.sock`);
+    const env = { XDG_RUNTIME_DIR: tmp.dir };
+    const bad = await runCli(['serve', '--endpoint', `unix://${sock}`, '--allow', 'user:bob'], env, 60_000);
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, /uid:N or gid:N/);
+    const serve = spawnCli(['serve', '--endpoint', `unix://${sock}`, '--allow', `uid:${uid + 4242}`], env);
+    try {
+      await waitForOutput(serve, 'listening on', 60_000);
+      const refused = await runCli(['call', 'echo', '{"a":1}', '--endpoint', `unix://${sock}`], env, 60_000);
+      assert.equal(refused.code, 1, refused.stderr);
+      const status = await runCli(['status', '--endpoint', `unix://${sock}`], env, 60_000);
+      assert.notEqual(status.code, 0);
+    } finally {
+      serve.kill('SIGTERM');
+    }
   });
 
   test('daemon.stop: the owner may stop a daemon on a 0666 socket (the real uid check replaces the mode inference)', async () => {
