@@ -8,7 +8,7 @@
       "target_name": "sidewire_shm",
       "conditions": [
         ["OS=='linux'", {
-          "sources": ["native/shm.c", "native/abstract.c"],
+          "sources": ["native/shm.c", "native/abstract.c", "native/peer.c"],
           "defines": ["_GNU_SOURCE"],
           "cflags": ["-O2", "-std=c11", "-Wall", "-Wextra"],
           "libraries": ["-lpthread"]

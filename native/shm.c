@@ -19,6 +19,7 @@
  *                               is garbage collected, its block goes back to a small pool instead of
  *                               to the allocator, so the next one is not fresh memory (no page faults)
  * Everything else (files, the ring, the protocol) is TypeScript in src/transport/shm/.
+ * NAPI_MODULE_INIT also registers socketInfo and notify, of socket activation (native/peer.c).
  */
 #include <node_api.h>
 #include <errno.h>
@@ -343,6 +344,9 @@ static napi_value Alloc(napi_env env, napi_callback_info info) {
 
 /* native/abstract.c: abstractListen, abstractConnect. */
 napi_value sidewire_abstract_init(napi_env env, napi_value exports);
+/* Socket activation's functions, in native/peer.c. */
+napi_value SocketInfo(napi_env env, napi_callback_info info);
+napi_value Notify(napi_env env, napi_callback_info info);
 
 NAPI_MODULE_INIT() {
   static const struct {
@@ -352,6 +356,7 @@ NAPI_MODULE_INIT() {
       {"createSealed", CreateSealed}, {"createMemfd", CreateMemfd}, {"seals", Seals}, {"fsType", FsType},
       {"openPath", OpenPath},         {"peerCredentials", PeerCredentials}, {"map", Map}, {"view", View},
       {"unmap", Unmap},               {"alloc", Alloc},
+      {"socketInfo", SocketInfo},     {"notify", Notify},
   };
   for (size_t i = 0; i < sizeof functions / sizeof functions[0]; i++) {
     napi_value fn;

@@ -40,7 +40,10 @@ export type ErrorCode =
   | 'ERR_FILE_UNSAFE'
   | 'ERR_DEPENDENCY_MISSING'
   | 'ERR_ENCODE'
-  | 'ERR_UNEXPECTED';
+  | 'ERR_UNEXPECTED'
+  | 'ERR_ACCESS_POLICY'
+  | 'ERR_SPAWN'
+  | 'ERR_SOCKET_ACTIVATION';
 
 export interface SidewireErrorOptions {
   /** Numbered "how to fix" suggestions, most useful first. */
@@ -131,6 +134,9 @@ export const ERROR_CLASSES = {
   ERR_DEPENDENCY_MISSING: SidewireError,
   ERR_ENCODE: SidewireError,
   ERR_UNEXPECTED: SidewireError,
+  ERR_ACCESS_POLICY: EndpointError,
+  ERR_SPAWN: ConnectionError,
+  ERR_SOCKET_ACTIVATION: EndpointError,
 } as const satisfies Record<ErrorCode, typeof SidewireError>;
 
 /** The class `code` is raised as. */

@@ -76,3 +76,7 @@ export type { ServerConnectMessage, ServerDisconnectMessage, ServerRequestMessag
 export { silentLogger, consoleLogger, loggerFromEnv } from './observability/logger.js';
 export type { Logger, LogLevel, LogStream, ConsoleLoggerOptions, LoggerFromEnvOptions } from './observability/logger.js';
 export { redact } from './observability/redact.js';
+export type { PeerIdentity } from './protocol/client-info.js';
+export type { AccessPolicy } from './server/access-policy.js';
+export type { StatsClient } from './observability/server-vitals.js';
+export type { SpawnOptions } from './client/start-on-demand.js';

@@ -3,6 +3,8 @@
  * Exit codes (docs/daemon.md "Exit codes"): 1 the server answered an error, 2 bad arguments
  * (including params that are not JSON), 3 not running.
  */
+import { SPAWN_HELP, SPAWN_OPTIONS, spawnFrom } from './spawn-flag.js';
+import type { SpawnOptions } from '../client/start-on-demand.js';
 import type { ClientOptions } from '../client/client-options.js';
 import { connect } from '../client/client.js';
 import { ResponseError } from '../protocol/response-error.js';
@@ -15,7 +17,7 @@ import { positiveInt } from './serve.js';
 const HELP = formatHelp({
   usage: 'sidewire call METHOD [JSON | - | @FILE] [options]',
   summary: 'Calls METHOD with the params (one JSON value; - reads it from stdin, @FILE from a file) and prints the result as JSON.',
-  options: [...ENDPOINT_HELP, TOKEN_HELP, timeoutHelp('how long to wait for the answer', '30000')],
+  options: [...ENDPOINT_HELP, TOKEN_HELP, timeoutHelp('how long to wait for the answer', '30000'), ...SPAWN_HELP],
   examples: [
     `sidewire call echo '{"hello":1}'`,
     `echo '[1,2,3]' | sidewire call sum -`,
@@ -32,11 +34,18 @@ export function clientOptionsFrom(values: Record<string, string | boolean | unde
     ...(typeof values['token'] === 'string' ? { token: values['token'] } : {}),
     env: io.env,
     client: { name: 'sidewire-cli', version: VERSION },
+    ...optionalSpawn(values),
   };
 }
 
+/** `spawn` from `--spawn`/`--ready-timeout`, when the command has them and they are given. */
+function optionalSpawn(values: Record<string, string | boolean | undefined>): { spawn?: SpawnOptions } {
+  const spawn = spawnFrom(values);
+  return spawn === undefined ? {} : { spawn };
+}
+
 export const call: Command = async (argv: readonly string[], io: CliIO): Promise<number> => {
-  const { values, positionals } = parseCommandArgs(argv, { ...CLIENT_OPTIONS, timeout: { type: 'string' } }, true);
+  const { values, positionals } = parseCommandArgs(argv, { ...CLIENT_OPTIONS, ...SPAWN_OPTIONS, timeout: { type: 'string' } }, true);
   if (wantsHelp(values, positionals)) {
     io.stdout(HELP);
     return EXIT.ok;

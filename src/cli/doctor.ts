@@ -14,6 +14,8 @@ import { probeEndpoint } from '../transport/probe.js';
 import { readDiscovery } from '../transport/discovery.js';
 import { shmStatus, type ShmStatus } from '../transport/shm/native.js';
 import { abstractNameStatus, type AbstractNameStatus } from '../transport/abstract-exact.js';
+import { peerIdentityStatus, type PeerIdentityStatus } from '../transport/peer-identity.js';
+import { activationStatus, type ActivationStatus } from '../transport/sd-notify.js';
 import type { ProbeResult } from '../transport/types.js';
 import { ENDPOINT_OPTIONS, EXIT, UsageError, parseCommandArgs, type CliIO, type Command } from './io.js';
 import { DOCTOR_HELP } from './doctor-help.js';
@@ -42,6 +44,10 @@ export interface DoctorReport {
   readonly sharedMemory: ShmStatus | null;
   /** How abstract socket names are bound here (null when simulated or without abstract sockets). */
   readonly abstractNames: AbstractNameStatus | null;
+  /** Kernel-verified peer identity of unix-socket connections (null when simulated). */
+  readonly peerCredentials: PeerIdentityStatus | null;
+  /** systemd socket activation and READY=1 notification (null when simulated). */
+  readonly socketActivation: ActivationStatus | null;
   readonly warnings: readonly string[];
   readonly problems: readonly Problem[];
   /** With `--zeromq ENDPOINT`: that endpoint's checks (doctor-zeromq.ts). */
@@ -75,7 +81,7 @@ export async function diagnose(options: {
     return {
       ok: false, badArguments, simulated, platform, app: options.app, name, envVar: envVarFor(options.app),
       endpoint: null, source: null, runtimeDir: null, socket: null, sharedMemory: simulated ? null : shmStatus(),
-      abstractNames: abstractNames(simulated, platform), warnings: [], problems: [toProblem(err)],
+      abstractNames: abstractNames(simulated, platform), peerCredentials: simulated ? null : peerIdentityStatus(), socketActivation: simulated ? null : activationStatus(), warnings: [], problems: [toProblem(err)],
     };
   }
   const { endpoint } = resolved;
@@ -113,6 +119,7 @@ export async function diagnose(options: {
   return {
     ok: problems.length === 0, badArguments: false, simulated, platform, app: resolved.app, name: resolved.name, envVar: resolved.envVar,
     endpoint: formatEndpoint(endpoint), source: resolved.source, runtimeDir, socket, sharedMemory: simulated ? null : shmStatus(),
+    peerCredentials: simulated ? null : peerIdentityStatus(), socketActivation: simulated ? null : activationStatus(),
     abstractNames: names, warnings: names?.names === 'padded' && endpoint.kind === 'abstract' ? [...resolved.warnings, PADDED_WARNING] : resolved.warnings, problems,
   };
 }
@@ -169,6 +176,14 @@ export function renderReport(r: DoctorReport): string {
   if (r.abstractNames !== null) {
     const a = r.abstractNames;
     lines.push(`abstract names: ${a.by === null ? `padded to 108 bytes, only Node.js processes reach them: ${a.reason ?? 'unknown'}` : ABSTRACT_TEXT[a.by]}`);
+  }
+  if (r.peerCredentials !== null) {
+    const p = r.peerCredentials;
+    lines.push(`peer credentials: ${p.available ? 'available (SO_PEERCRED on unix sockets: ctx.peer, the allow policy)' : `not available: ${p.reason}`}`);
+  }
+  if (r.socketActivation !== null) {
+    const a = r.socketActivation;
+    lines.push(`socket activation: ${a.available ? 'available (systemd LISTEN_FDS adopted and checked; READY=1/STOPPING=1 to NOTIFY_SOCKET)' : `limited: ${a.reason}`}`);
   }
   if (r.zeromq !== undefined) lines.push(...renderZeroMQ(r.zeromq));
   for (const w of r.warnings) lines.push(`warning:      ${w}`);

@@ -4,6 +4,7 @@
  * restarts (stay-connected.ts; status lines on stderr); with `--once`/`--no-reconnect` a lost
  * connection ends it with exit 1.
  */
+import { SPAWN_HELP, SPAWN_OPTIONS } from './spawn-flag.js';
 import { connectionLost } from '../errors.js';
 import { connect } from '../client/client.js';
 import { clientOptionsFrom } from './call.js';
@@ -15,12 +16,12 @@ import { RECONNECT_HELP, RECONNECT_OPTIONS, reconnectFrom, watchConnection } fro
 const HELP = formatHelp({
   usage: 'sidewire listen TOPIC... [options]',
   summary: 'Prints each event on the TOPICs as one JSON line {"topic":…,"data":…} (NDJSON) until Ctrl-C.\nA TOPIC may end in *: "clock.*", "*".',
-  options: [...ENDPOINT_HELP.filter((o) => o.flag !== '--json'), { flag: '--json', text: 'accepted for symmetry: the output is always NDJSON' }, TOKEN_HELP, ...RECONNECT_HELP],
+  options: [...ENDPOINT_HELP.filter((o) => o.flag !== '--json'), { flag: '--json', text: 'accepted for symmetry: the output is always NDJSON' }, TOKEN_HELP, ...RECONNECT_HELP, ...SPAWN_HELP],
   examples: [`sidewire listen 'clock.*'`, `sidewire listen 'clock.*' | head -2`, `sidewire listen '*' --app myapp --no-reconnect`],
 });
 
 export const listen: Command = async (argv: readonly string[], io: CliIO): Promise<number> => {
-  const { values, positionals } = parseCommandArgs(argv, { ...CLIENT_OPTIONS, ...RECONNECT_OPTIONS }, true);
+  const { values, positionals } = parseCommandArgs(argv, { ...CLIENT_OPTIONS, ...RECONNECT_OPTIONS, ...SPAWN_OPTIONS }, true);
   if (wantsHelp(values, positionals)) {
     io.stdout(HELP);
     return EXIT.ok;

@@ -7,6 +7,7 @@
  * spool when it starts), 1 only when it could not even be spooled. Params that JSON-RPC does not
  * allow (not an object or array) are refused before anything is sent or spooled: exit 2.
  */
+import { SPAWN_HELP, SPAWN_OPTIONS } from './spawn-flag.js';
 import { isSidewireError } from '../errors.js';
 import { Client, connect } from '../client/client.js';
 import { ResponseError } from '../protocol/response-error.js';
@@ -27,6 +28,7 @@ const HELP = formatHelp({
     TOKEN_HELP,
     { flag: '--durable', text: "spool it first (fsync'd) so it survives a daemon that is down; exit 0 once delivered or spooled" },
     timeoutHelp('how long to wait for the connection and the confirmation', 'connect 5000, confirm 30000'),
+    ...SPAWN_HELP,
   ],
   examples: [`sidewire notify hook.event '{"n":1}'`, `sidewire notify hook.event '{"n":1}' --durable --app myapp`, 'jq -c . event.json | sidewire notify hook.event -'],
 });
@@ -48,7 +50,7 @@ function rejected(method: string, err: ResponseError, json: boolean, io: CliIO):
 }
 
 export const notify: Command = async (argv: readonly string[], io: CliIO): Promise<number> => {
-  const { values, positionals } = parseCommandArgs(argv, { ...CLIENT_OPTIONS, durable: { type: 'boolean' }, timeout: { type: 'string' } }, true);
+  const { values, positionals } = parseCommandArgs(argv, { ...CLIENT_OPTIONS, ...SPAWN_OPTIONS, durable: { type: 'boolean' }, timeout: { type: 'string' } }, true);
   if (wantsHelp(values, positionals)) {
     io.stdout(HELP);
     return EXIT.ok;

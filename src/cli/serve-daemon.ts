@@ -7,6 +7,7 @@
  * `--endpoint` or `<APP>_ENDPOINT` is set), and RELOAD rebinds when it changed. STATUS shows the
  * current config as `config`, so a reload is visible.
  */
+import type { AccessPolicy } from '../server/access-policy.js';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { createDaemon, type Daemon } from '../daemon/daemon.js';
 import type { ReferenceService } from './reference-daemon.js';
@@ -54,6 +55,10 @@ export interface ServeDaemonOptions {
   readonly allowRemote?: boolean;
   /** The pid file (`--pid-file`, or beside/keyed by an explicit endpoint). @default `<runtime dir>/<name>.pid` */
   readonly pidFile?: string;
+  /** Which local users may connect (`--allow`). @default anyone who can open the endpoint */
+  readonly allow?: AccessPolicy;
+  /** Stop once no client has been connected for this long (`--idle-exit-ms`). @default 0 (never) */
+  readonly idleExitMs?: number;
 }
 
 /** The reference daemon's kit; register the reference methods on `daemon.server`, then `start()`. */
@@ -67,6 +72,8 @@ export function createServeDaemon(options: ServeDaemonOptions): Daemon<Reference
     ...options.observability,
     ...(options.allowRemote === true ? { allowRemote: true } : {}),
     ...(options.pidFile === undefined ? {} : { pidFile: options.pidFile }),
+    ...(options.allow === undefined ? {} : { allow: options.allow }),
+    ...(options.idleExitMs === undefined ? {} : { idleExitMs: options.idleExitMs }),
     config: {
       defaults: {},
       schema: serveConfigSchema,

@@ -10,6 +10,8 @@ import { OBSERVABILITY_FLAGS, observabilityFromFlags } from './observability-fla
 import { ENDPOINT_HELP, formatHelp, wantsHelp } from './help.js';
 import { servePidFile } from './serve-identity.js';
 import { ZEROMQ_FLAGS, ZEROMQ_HELP, startZeroMQ, zeroMQFlags } from './serve-zeromq.js';
+import { parseAccessPolicy } from '../server/access-policy.js';
+import { SidewireError } from '../errors.js';
 
 const HELP = formatHelp({
   usage: 'sidewire serve [options]',
@@ -24,6 +26,8 @@ const HELP = formatHelp({
     { flag: '--allow-remote', text: 'allow a non-loopback TCP --endpoint (other machines can connect; clients need the token)', default: 'off (loopback only)' },
     { flag: '--health-port N', text: 'GET /health and /metrics on http://127.0.0.1:N (0 = a free port, printed)', default: 'off' },
     { flag: '--health-socket PATH', text: 'the same on a unix socket', default: 'off' },
+    { flag: '--idle-exit-ms MS', text: 'stop once no client has been connected for MS (for daemons started with --spawn)', default: 'never' },
+    { flag: '--allow same-user|uid:N[,uid:M][,gid:G]', text: 'which local users may connect (kernel peer credentials, docs/security.md)', default: 'anyone who can open the endpoint' },
     ...ZEROMQ_HELP,
   ],
   examples: [
@@ -79,10 +83,20 @@ export function positiveInt(value: string | boolean | undefined, option: string,
   return n;
 }
 
+/** `--allow`: the access policy, or undefined when absent. @throws UsageError */
+function allowFlag(value: string | boolean | undefined): ReturnType<typeof parseAccessPolicy> | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return parseAccessPolicy(String(value));
+  } catch (err) {
+    throw new UsageError(err instanceof SidewireError ? err.message : String(err));
+  }
+}
+
 export const serve: Command = async (argv: readonly string[], io: CliIO): Promise<number> => {
   const { values, positionals } = parseCommandArgs(
     argv,
-    { ...ENDPOINT_OPTIONS, 'tick-ms': { type: 'string' }, config: { type: 'string' }, 'pid-file': { type: 'string' }, 'allow-remote': { type: 'boolean' }, ...OBSERVABILITY_FLAGS, ...ZEROMQ_FLAGS },
+    { ...ENDPOINT_OPTIONS, 'tick-ms': { type: 'string' }, config: { type: 'string' }, 'pid-file': { type: 'string' }, 'allow-remote': { type: 'boolean' }, allow: { type: 'string' }, 'idle-exit-ms': { type: 'string' }, ...OBSERVABILITY_FLAGS, ...ZEROMQ_FLAGS },
     true,
   );
   if (wantsHelp(values, positionals)) {
@@ -96,6 +110,8 @@ export const serve: Command = async (argv: readonly string[], io: CliIO): Promis
   const name = values['name'] as string | undefined;
   const endpoint = values['endpoint'] as string | undefined;
   const allowRemote = values['allow-remote'] === true;
+  const allow = allowFlag(values['allow']);
+  const idleExitMs = positiveInt(values['idle-exit-ms'], 'idle-exit-ms');
   const pidFile = servePidFile({ app, name, endpoint, pidFile: values['pid-file'] as string | undefined, allowRemote, env: io.env });
   const zmqFlags = await zeroMQFlags(values, app, name, allowRemote);
   if (allowRemote) io.stderr(`sidewire: warning: ${REMOTE_WARNING}\n`);
@@ -105,6 +121,8 @@ export const serve: Command = async (argv: readonly string[], io: CliIO): Promis
     ...(endpoint === undefined ? {} : { endpoint }),
     ...(pidFile === undefined ? {} : { pidFile }),
     allowRemote,
+    ...(allow === undefined ? {} : { allow }),
+    ...(idleExitMs === undefined ? {} : { idleExitMs }),
     ...(values['config'] === undefined ? {} : { configFile: values['config'] as string }),
     env: io.env,
     onWarning: (m) => io.stderr(`sidewire: warning: ${m}\n`),

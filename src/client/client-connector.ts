@@ -21,6 +21,9 @@ import type { DurableNotifier } from './durable/durable-notifier.js';
 import type { EventHandlers } from './event-handlers.js';
 import type { FlowControl } from './flow-control.js';
 import { handshake, type Handshake } from './handshake.js';
+import { connectOrSpawn, type SpawnPlace } from './start-on-demand.js';
+import { resolveClientTarget, resolveClientEndpoint } from '../transport/client-target.js';
+import { formatEndpoint } from '../endpoint/parse.js';
 import type { StreamCloseInfo } from '../stream/message-stream.js';
 import { Reconnector } from './reconnector.js';
 import type { HelloResult } from '../protocol/hello.js';
@@ -157,7 +160,9 @@ export class ClientConnector {
   private async attempt(): Promise<Attempt> {
     const subscribed = this.parts.handlers.patterns();
     const link: { session?: RpcSession } = {};
-    const h = await handshake(this.options, this.sessionHandlers(link), subscribed);
+    const once = (): Promise<Handshake> => handshake(this.options, this.sessionHandlers(link), subscribed);
+    const spawn = this.options.spawn;
+    const h = spawn === undefined ? await once() : await connectOrSpawn(spawn, () => spawnPlace(this.options), once);
     link.session = h.session;
     return { h, subscribed };
   }
@@ -265,4 +270,10 @@ export class ClientConnector {
   private report(err: unknown): void {
     reportError(this.emitter, err);
   }
+}
+
+/** Where start on demand keeps its lock and log: the runtime dir of the client's app and name. */
+function spawnPlace(options: ClientOptions): SpawnPlace {
+  const resolved = resolveClientEndpoint(options);
+  return { runtimeDir: resolved.runtimeDir, name: resolved.name, endpoint: formatEndpoint(resolveClientTarget(options).endpoint) };
 }

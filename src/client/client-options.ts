@@ -1,9 +1,10 @@
 /** Options of `connect()`, with the allowed values of each (checked once, when the client is made). */
+import type { SpawnOptions } from './start-on-demand.js';
 import { resolveSharedMemory, type SharedMemoryOption } from '../transport/shm/shm-options.js';
 import { MAX_FRAME_LENGTH } from '../framing/limits.js';
 import {
   bool, checkOptions, either, func, integer, invalidOption, literal, MAX_COUNT, MAX_TIMER_MS, millis, nested, numberIn, object, oneOf,
-  text, withMethods, type Check, type OptionTable,
+  nonEmptyText, text, withMethods, type Check, type OptionTable,
 } from '../util/validate-options.js';
 import type { Socket } from 'node:net';
 import { DEFAULT_CLIENT_HIGH_WATER_MARK, DEFAULT_CLIENT_MAX_BUFFERED } from './flow-control.js';
@@ -112,6 +113,13 @@ export interface ClientOptions extends ClientTargetOptions {
    * @default undefined (silent)
    */
   readonly logger?: Logger;
+  /**
+   * Start on demand (docs/daemon.md "Start on demand"): when nothing listens, start this daemon
+   * (detached, once for all the clients that find the endpoint empty at the same time) and
+   * connect when it answers `$/hello`. Also on reconnects.
+   * @default undefined (ERR_NOT_RUNNING when nothing listens)
+   */
+  readonly spawn?: SpawnOptions;
 }
 
 export interface NotifyOptions {
@@ -198,6 +206,7 @@ const CLIENT_CHECKS: { readonly [K in keyof ClientOptions]-?: Check } = {
   highWaterMarkBytes: integer(1, MAX_FRAME_LENGTH),
   maxBufferedBytes: integer(1, Number.MAX_SAFE_INTEGER),
   logger: withMethods('debug', 'info', 'warn', 'error'),
+  spawn: nested({ command: nonEmptyText, args: { expected: 'an array of strings', test: (v) => Array.isArray(v) && v.every((a) => typeof a === 'string') }, env: object, cwd: text, readyTimeoutMs: millis(1) }, true),
 };
 
 /**

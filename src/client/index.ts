@@ -22,3 +22,4 @@ export type { SharedMemoryOption, SharedMemoryOptions } from '../transport/shm/s
 export type { ShmCounters as SharedMemoryStatus } from '../stream/binary/shm-link.js';
 export type { ClientMetrics, ClientMetricsOptions, CallOutcome } from '../observability/client-metrics.js';
 export type { Logger, LogLevel } from '../observability/logger.js';
+export type { SpawnOptions } from './start-on-demand.js';

@@ -34,7 +34,7 @@ export interface DaemonConfigOptions<C> {
 
 /** Why a daemon stopped. */
 export interface DaemonStopInfo {
-  /** `SIGTERM`, `SIGINT`, `daemon.stop`, `stop()`, or `start failed`. */
+  /** `SIGTERM`, `SIGINT`, `daemon.stop`, `stop()`, `idle` (`idleExitMs`), or `start failed`. */
   readonly reason: string;
 }
 
@@ -96,6 +96,12 @@ export interface DaemonOptions<S extends ServiceShape = ServiceShape, C = Record
    * @default Date.now
    */
   readonly now?: () => number;
+  /**
+   * Stop (reason `idle`) once no client has been connected for this many ms: for daemons started
+   * on demand by their clients (docs/daemon.md "Start on demand"). 0 = never.
+   * @default 0
+   */
+  readonly idleExitMs?: number;
 }
 
 /** `myapp` → `MYAPP_`, `my-app` → `MY_APP_` (like `envVarFor`). */
@@ -115,6 +121,7 @@ export const DAEMON_DEFAULTS = {
   app: 'sidewire',
   drainMs: 5000,
   handleSignals: true,
+  idleExitMs: 0,
   socketMode: 0o600,
 } as const;
 
@@ -131,6 +138,7 @@ const DAEMON_CHECKS: { readonly [K in Exclude<keyof DaemonOptions, keyof ServerO
   handleSignals: bool,
   drainMs: millis(0, '(0 = abort in-flight requests at once)'),
   now: func,
+  idleExitMs: millis(0, '(0 = never)'),
 };
 
 /** A daemon's options with every default applied, resolved once in the constructor. */
@@ -141,6 +149,8 @@ export interface ResolvedDaemonOptions {
   readonly now: () => number;
   readonly drainMs: number;
   readonly handleSignals: boolean;
+  /** 0 = never. */
+  readonly idleExitMs: number;
   /** The pid file path, or false for none. */
   readonly pidFile: string | false;
   /** Reported by STATUS. */
@@ -165,6 +175,7 @@ export function resolveDaemonOptions(options: DaemonOptions<ServiceShape, unknow
     now: options.now ?? Date.now,
     drainMs: options.drainMs ?? DAEMON_DEFAULTS.drainMs,
     handleSignals: options.handleSignals ?? DAEMON_DEFAULTS.handleSignals,
+    idleExitMs: options.idleExitMs ?? DAEMON_DEFAULTS.idleExitMs,
     pidFile: options.pidFile ?? path.join(runtimeDirFor(app, options.env ?? process.env, currentUser()), `${name}.pid`),
     version: options.version ?? options.server?.version ?? VERSION,
     socketMode: options.socketMode ?? DAEMON_DEFAULTS.socketMode,

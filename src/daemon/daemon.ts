@@ -29,6 +29,8 @@ import { createDaemonCommands, DAEMON_ERROR_CODE, type DaemonHost } from './daem
 import { resolveDaemonOptions, type DaemonOptions, type DaemonStopInfo, type ResolvedDaemonOptions } from './daemon-options.js';
 import { ownerRefusal } from './daemon-owner.js';
 import { installDaemonSignals } from './daemon-signals.js';
+import { startIdleExit } from './idle-exit.js';
+import { realTimers } from '../util/timers.js';
 import { acquirePidFile, removePidFileIfOurs } from './pid-file.js';
 import { DaemonStateMachine, type DaemonState, type DaemonStateChange } from './state.js';
 
@@ -129,6 +131,7 @@ export class Daemon<S extends ServiceShape = UntypedService, C = Record<string, 
         { signals: this.resolved.handleSignals },
       );
       this.stateMachine.transition('running');
+      this.startIdleExit();
     } catch (err) {
       await this.stop({ reason: 'start failed' });
       throw err;
@@ -182,6 +185,27 @@ export class Daemon<S extends ServiceShape = UntypedService, C = Record<string, 
       this.emit('stopped', info);
       this.resolveStopped(info);
     }
+  }
+
+  /** `idleExitMs`: stop once no client has been connected for that long (idle-exit.ts). */
+  private startIdleExit(): void {
+    const ms = this.resolved.idleExitMs;
+    if (ms === 0) return;
+    const server = this.server as unknown as Server;
+    const cancel = startIdleExit(ms, {
+      connections: () => server.connectionCount,
+      onDisconnect: (listener) => {
+        server.on('disconnect', listener);
+        return () => server.removeListener('disconnect', listener);
+      },
+      stop: () => void this.stop({ reason: 'idle' }),
+      timers: this.options.timers ?? realTimers,
+    });
+    const uninstall = this.uninstallHooks;
+    this.uninstallHooks = () => {
+      cancel();
+      uninstall();
+    };
   }
 
   private acquirePid(): void {
@@ -253,7 +277,7 @@ export class Daemon<S extends ServiceShape = UntypedService, C = Record<string, 
     }
     const endpoint = parseEndpoint(this.server.endpoint);
     if (endpoint !== 'auto') {
-      const refusal = ownerRefusal({ endpoint, socketMode: this.resolved.socketMode, tokenRequired: this.server.token !== undefined });
+      const refusal = ownerRefusal({ endpoint, socketMode: this.resolved.socketMode, tokenRequired: this.server.token !== undefined, peer: ctx.peer });
       if (refusal !== undefined) throw new ResponseError(ErrorCodes.Unauthorized, refusal);
     }
     // Reply first: stop() drains in-flight requests, this one included.

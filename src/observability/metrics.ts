@@ -19,7 +19,7 @@ import { promClient } from './prom.js';
 export type ConnectionMode = WireMode;
 
 /** Why a connection was refused, used as the `reason` label. */
-export type RefusalReason = 'limit' | 'auth' | 'invalid';
+export type RefusalReason = 'limit' | 'auth' | 'invalid' | 'peer';
 
 /** Request duration buckets in seconds: 10 µs … 10 s. */
 export const DEFAULT_DURATION_BUCKETS: readonly number[] = Object.freeze([
@@ -27,7 +27,7 @@ export const DEFAULT_DURATION_BUCKETS: readonly number[] = Object.freeze([
 ]);
 
 const MODES: readonly ConnectionMode[] = ['json', 'binary', 'text', 'lsp'];
-const REASONS: readonly RefusalReason[] = ['limit', 'auth', 'invalid'];
+const REASONS: readonly RefusalReason[] = ['limit', 'auth', 'invalid', 'peer'];
 
 export interface ServerMetricsOptions extends MetricsOptions {
   /**
@@ -127,8 +127,8 @@ export class ServerMetrics {
   /** The registry holding these metrics (yours, or a new one). */
   readonly registry: Registry;
   readonly #tally: ModeRecord<ModeTally> = perMode(() => new ModeTally());
-  readonly #refused: Record<RefusalReason, number> = { limit: 0, auth: 0, invalid: 0 };
-  readonly #refusedPushed: Record<RefusalReason, number> = { limit: 0, auth: 0, invalid: 0 };
+  readonly #refused: Record<RefusalReason, number> = { limit: 0, auth: 0, invalid: 0, peer: 0 };
+  readonly #refusedPushed: Record<RefusalReason, number> = { limit: 0, auth: 0, invalid: 0, peer: 0 };
   readonly #errors: BoundedLabels<{ total: number; pushed: number }>;
   #errorsTotal = 0;
   #requests = 0;
@@ -153,7 +153,7 @@ export class ServerMetrics {
     this.#prom = registerInto(prefix, () => ({
       connections: gauge('connections', 'Open connections by mode.', ['mode']),
       connectionsTotal: counter('connections_total', 'Connections accepted by mode.', ['mode']),
-      refused: counter('connections_refused_total', 'Connections refused by reason (limit, auth, invalid).', ['reason']),
+      refused: counter('connections_refused_total', 'Connections refused by reason (limit, auth, invalid, peer).', ['reason']),
       messagesIn: counter('messages_received_total', 'Messages received by mode.', ['mode']),
       messagesOut: counter('messages_sent_total', 'Messages sent by mode.', ['mode']),
       bytesIn: counter('received_bytes_total', 'Bytes received by mode.', ['mode']),

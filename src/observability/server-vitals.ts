@@ -11,10 +11,22 @@ export interface VitalsSource {
   closing(): boolean;
   /** Open connections in any mode. */
   connections(): number;
+  /** The connected JSON/binary clients, for `$/stats` `clients`. */
+  clients?(): StatsClient[];
   /** The server's version (as in `$/hello`). */
   readonly version: string;
   /** Epoch ms. */
   now(): number;
+}
+
+/** One entry of `$/stats` `clients` (docs/protocol.md, docs/security.md "Peer identity"). */
+export interface StatsClient {
+  readonly clientId: string;
+  readonly mode: string;
+  /** Epoch ms. */
+  readonly connectedAt: number;
+  /** The kernel-verified peer, or null where there is none (TCP, pipes, no native helper). */
+  readonly peer: { readonly pid: number; readonly uid: number; readonly gid: number } | null;
 }
 
 /** The result of `$/stats`. */
@@ -29,6 +41,8 @@ export interface ServerStats {
   readonly version: string;
   /** Cumulative counters; null when the server runs without metrics. */
   readonly metrics: ServerMetricsSnapshot | null;
+  /** The connected JSON/binary clients with their peer identity (absent from servers before it). */
+  readonly clients?: readonly StatsClient[];
 }
 
 export class ServerVitals {
@@ -64,6 +78,7 @@ export class ServerVitals {
       connections: this.#source.connections(),
       version: this.#source.version,
       metrics: metrics === undefined ? null : metrics.snapshot(),
+      clients: this.#source.clients?.() ?? [],
     };
   }
 }

@@ -103,7 +103,7 @@ export function formatStatsScreen(endpoint: string, stats: ServerStats, rates: S
   const t = totals(m);
   const lsp = m.connections.lsp ?? 0; // absent in an older server's stats
   const modes = `json ${m.connections.json}, binary ${m.connections.binary}, text ${m.connections.text}${lsp > 0 ? `, lsp ${lsp}` : ''}`;
-  const refused = `limit ${m.refused.limit}, auth ${m.refused.auth}, invalid ${m.refused.invalid}`;
+  const refused = `limit ${m.refused.limit}, auth ${m.refused.auth}, invalid ${m.refused.invalid}${(m.refused.peer ?? 0) > 0 ? `, peer ${m.refused.peer}` : ''}`;
   return [
     head,
     '',

@@ -10,6 +10,21 @@ export interface HelloClientInfo {
   readonly pid?: number;
   /** The client's parent process id, when it chose to say. */
   readonly ppid?: number;
+  /**
+   * The client's user id, set by the server from the kernel's peer credentials (docs/security.md
+   * "Peer identity"); never taken from the client.
+   */
+  readonly uid?: number;
+}
+
+/**
+ * Who is at the other end of a unix socket, as the kernel says (SO_PEERCRED): the process that
+ * connected, its user and its group (docs/security.md "Peer identity").
+ */
+export interface PeerIdentity {
+  readonly pid: number;
+  readonly uid: number;
+  readonly gid: number;
 }
 
 export interface ClientInfo {
@@ -33,4 +48,6 @@ export interface ClientInfo {
   readonly droppedEvents: number;
   /** Outgoing bytes not yet handed to the OS (bounded by limits.highWaterMarkBytes for events). */
   readonly bufferedBytes: number;
+  /** The kernel-verified peer (unix sockets with the native helper); absent where there is none. */
+  readonly peer?: PeerIdentity;
 }

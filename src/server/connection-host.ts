@@ -9,6 +9,8 @@ import type { ResolvedLimits } from './server-options.js';
 import type { StreamCloseInfo } from '../stream/message-stream.js';
 import type { Timers } from '../util/timers.js';
 import type { ServerObserver } from '../observability/server-observer.js';
+import type { Socket } from 'node:net';
+import type { PeerIdentity } from '../protocol/client-info.js';
 
 /** A reserved `$/` request handler. */
 export type ReservedHandler = (params: unknown, conn: Connection) => unknown;
@@ -29,4 +31,6 @@ export interface ConnectionHost {
   connectionClosed(conn: Connection, info: StreamCloseInfo): void;
   /** Metrics, diagnostics channels and logging (absent: nothing is observed). */
   readonly observer?: ServerObserver;
+  /** The kernel-verified peer of an accepted socket (docs/security.md "Peer identity"), when known. */
+  peerOf?(socket: Socket): PeerIdentity | undefined;
 }

@@ -5,7 +5,7 @@
  * RequestRunner (request-runner.ts). Decodes nothing itself: it sits on a `MessageStream`, so it
  * works the same for every wire mode.
  */
-import type { ClientInfo, HelloClientInfo } from '../protocol/client-info.js';
+import type { ClientInfo, HelloClientInfo, PeerIdentity } from '../protocol/client-info.js';
 import {
   errorMessage,
   messageKind,
@@ -36,6 +36,8 @@ export class Connection {
   authenticated: boolean;
   helloDone = false;
   client: HelloClientInfo | undefined;
+  /** The kernel-verified peer (docs/security.md "Peer identity"); undefined where there is none. */
+  readonly peer: PeerIdentity | undefined;
   private readonly host: ConnectionHost;
   private readonly subs = new Set<string>();
   /** The requests in flight, and how each runs. */
@@ -56,8 +58,9 @@ export class Connection {
   /** Counts decoded messages when the server has metrics on. */
   private readonly meter: TrafficMeter | undefined;
 
-  constructor(host: ConnectionHost, stream: MessageStream, clientId: string, acceptedAt?: number) {
+  constructor(host: ConnectionHost, stream: MessageStream, clientId: string, acceptedAt?: number, peer?: PeerIdentity) {
     this.host = host;
+    this.peer = peer;
     this.stream = stream;
     this.clientId = clientId;
     this.connectedAt = host.timers.now();
@@ -114,6 +117,7 @@ export class Connection {
       inFlight: this.requests.count,
       droppedEvents: this.stream.droppedEvents,
       bufferedBytes: this.stream.bufferedBytes,
+      ...(this.peer === undefined ? {} : { peer: this.peer }),
     };
   }
 

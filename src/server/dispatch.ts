@@ -4,7 +4,7 @@
  */
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { createError } from '../errors.js';
-import type { ClientInfo } from '../protocol/client-info.js';
+import type { ClientInfo, PeerIdentity } from '../protocol/client-info.js';
 import type { MessageId } from '../protocol/message.js';
 import { ErrorCodes, ResponseError } from '../protocol/response-error.js';
 
@@ -20,6 +20,11 @@ export interface RequestContext {
   readonly method: string;
   /** The request id (`undefined` when the method runs for a notification). */
   readonly id: MessageId | undefined;
+  /**
+   * The caller as the kernel says (SO_PEERCRED: pid, uid, gid) on unix sockets with the native
+   * helper; undefined over TCP, pipes or without it (docs/security.md "Peer identity").
+   */
+  readonly peer: PeerIdentity | undefined;
 }
 
 /** What a notification handler gets besides its params. */
@@ -27,6 +32,8 @@ export interface NotificationContext {
   readonly clientId: string;
   readonly connection: ClientInfo;
   readonly method: string;
+  /** The sender as the kernel says, where known (see RequestContext.peer). */
+  readonly peer: PeerIdentity | undefined;
 }
 
 export type MethodHandler<P = unknown, R = unknown> = (params: P, ctx: RequestContext) => R | Promise<R>;

@@ -4,7 +4,7 @@
  * getters). An object literal with getters costs two closures and a slow-path object per message,
  * which shows in the server's per-request cost.
  */
-import type { ClientInfo } from '../protocol/client-info.js';
+import type { ClientInfo, PeerIdentity } from '../protocol/client-info.js';
 import type { NotificationContext, RequestContext } from './dispatch.js';
 import type { LazyAbort } from '../util/lazy-abort.js';
 import type { MessageId } from '../protocol/message.js';
@@ -40,6 +40,11 @@ export class LazyRequestContext implements RequestContext {
   get connection(): ClientInfo {
     return this.#source.info();
   }
+
+  /** The kernel-verified caller (docs/security.md "Peer identity"), or undefined where there is none. */
+  get peer(): PeerIdentity | undefined {
+    return this.#source.info().peer;
+  }
 }
 
 export class LazyNotificationContext implements NotificationContext {
@@ -56,5 +61,10 @@ export class LazyNotificationContext implements NotificationContext {
   /** A snapshot of the sending connection, taken when read. */
   get connection(): ClientInfo {
     return this.#source.info();
+  }
+
+  /** The kernel-verified sender (docs/security.md "Peer identity"), or undefined where there is none. */
+  get peer(): PeerIdentity | undefined {
+    return this.#source.info().peer;
   }
 }

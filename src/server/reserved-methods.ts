@@ -7,7 +7,7 @@ import type { SharedMemorySettings } from '../transport/shm/shm-options.js';
 import { BinaryStream } from '../stream/binary/binary-stream.js';
 import type { HelloResult, ShmHelloReply } from '../protocol/hello.js';
 import { tokensEqual } from '../transport/token.js';
-import type { HelloClientInfo } from '../protocol/client-info.js';
+import type { HelloClientInfo, PeerIdentity } from '../protocol/client-info.js';
 import type { Connection } from './connection.js';
 import type { ReservedHandler } from './connection-host.js';
 import { ErrorCodes, ResponseError } from '../protocol/response-error.js';
@@ -46,7 +46,18 @@ function topicList(value: unknown, method: string): unknown[] {
   return value;
 }
 
-function clientInfo(value: unknown): HelloClientInfo | undefined {
+/**
+ * What the client says about itself, with the kernel's word in place of its claims where the
+ * connection has a verified peer (docs/security.md "Peer identity"): `pid` and `uid` are the
+ * peer's, whatever the client sent.
+ */
+function clientInfo(value: unknown, peer: PeerIdentity | undefined): HelloClientInfo | undefined {
+  const claimed = claimedInfo(value);
+  if (peer === undefined) return claimed;
+  return { ...claimed, pid: peer.pid, uid: peer.uid };
+}
+
+function claimedInfo(value: unknown): HelloClientInfo | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'object' || Array.isArray(value)) throw invalid('"client" must be an object { name, version }');
   const c = value as Record<string, unknown>;
@@ -83,7 +94,7 @@ export function createReservedMethods(deps: ReservedMethodsDeps): Map<string, Re
           : 'unauthorized: wrong token (the server restarted? re-read the discovery file)',
       );
     }
-    const client = clientInfo(p['client']);
+    const client = clientInfo(p['client'], conn.peer);
     const subscribe = p['subscribe'] === undefined ? [] : topicList(p['subscribe'], '$/hello "subscribe"');
     conn.subscribe(subscribe); // first: a refused list (bad topic, over the limit) leaves the connection as it was
     conn.authenticated = true;

@@ -12,7 +12,9 @@ import type { ServerTextMode } from './server-text-mode.js';
 import { SharedReceiveBudget, type ConnectionReceiveBudget } from '../framing/receive-budget.js';
 import { acceptBinaryPreface } from '../stream/binary/binary-preface.js';
 import { BinaryStream } from '../stream/binary/binary-stream.js';
-import type { ClientInfo } from '../protocol/client-info.js';
+import type { ClientInfo, PeerIdentity } from '../protocol/client-info.js';
+import { readPeerIdentity } from '../transport/peer-identity.js';
+import type { PeerCheck } from './access-policy.js';
 import { newClientId } from './client-id.js';
 import { Connection } from './connection.js';
 import type { ConnectionHost } from './connection-host.js';
@@ -30,6 +32,8 @@ export interface AcceptorHost {
   readonly observer: ServerObserver;
   /** Where the `modeHandlers` option is read from. */
   readonly options: Pick<ServerOptions, 'modeHandlers'>;
+  /** The resolved `allow` policy (access-policy.ts); undefined: every peer may connect. */
+  readonly allow: PeerCheck | undefined;
   readonly text: ServerTextMode;
   /** The server's JSON/binary connections by client id. */
   readonly conns: Map<string, Connection>;
@@ -46,6 +50,8 @@ export class ConnectionAcceptor {
   private readonly host: ConnectionHost;
   /** Bytes of incomplete incoming messages, all connections together (`limits.maxBufferedBytes`). */
   private readonly budget: SharedReceiveBudget;
+  /** The kernel-verified peer of each accepted socket that has one (docs/security.md "Peer identity"). */
+  private readonly peers = new WeakMap<Socket, PeerIdentity>();
 
   constructor(server: AcceptorHost) {
     this.server = server;
@@ -67,6 +73,7 @@ export class ConnectionAcceptor {
       socket.destroy();
       return;
     }
+    if (!this.admitPeer(socket)) return;
     if (this.server.sockets.size >= limits.maxConnections) {
       this.server.observer.connectionRefused('limit', { limit: limits.maxConnections });
       endPolitely(socket, timers, busyLine(limits.maxConnections));
@@ -89,6 +96,27 @@ export class ConnectionAcceptor {
       timers,
       observe: (mode, s, chunk) => this.server.observer.routed(mode, s, chunk),
     });
+  }
+
+  /** The kernel-verified peer of an accepted socket, when it has one. */
+  peerOf(socket: Socket): PeerIdentity | undefined {
+    return this.peers.get(socket);
+  }
+
+  /**
+   * Reads the peer's credentials (before any byte of the socket is read) and applies the `allow`
+   * policy: a refused peer is closed at once, without a reply, and counted. A socket without
+   * credentials passes: listen() made sure the token guards such endpoints (access-policy.ts).
+   */
+  private admitPeer(socket: Socket): boolean {
+    const peer = readPeerIdentity(socket);
+    if (peer === undefined) return true;
+    this.peers.set(socket, peer);
+    const allow = this.server.allow;
+    if (allow === undefined || allow(peer)) return true;
+    this.server.observer.connectionRefused('peer', { pid: peer.pid, uid: peer.uid, gid: peer.gid });
+    socket.destroy();
+    return false;
   }
 
   /** The custom mode handlers, plus the text mode once it has aliases (a custom text handler wins). */
@@ -123,7 +151,7 @@ export class ConnectionAcceptor {
       receiveBudget: this.shareOf(socket),
       timers,
     });
-    this.startConnection(stream, acceptedAt);
+    this.startConnection(stream, acceptedAt, this.peers.get(socket));
   }
 
   /** Binary mode (docs/protocol.md): checks the client's preface, then serves it like JSON mode. */
@@ -139,7 +167,7 @@ export class ConnectionAcceptor {
           slowConsumer: limits.slowConsumer,
           receiveBudget: this.shareOf(s),
           timers,
-        }), acceptedAt);
+        }), acceptedAt, this.peers.get(s) ?? this.peers.get(socket));
       },
     });
   }
@@ -152,9 +180,9 @@ export class ConnectionAcceptor {
     return share;
   }
 
-  private startConnection(stream: MessageStream, acceptedAt: number): void {
+  private startConnection(stream: MessageStream, acceptedAt: number, peer: PeerIdentity | undefined): void {
     const { conns, observer } = this.server;
-    const conn = new Connection(this.host, stream, newClientId(conns), acceptedAt);
+    const conn = new Connection(this.host, stream, newClientId(conns), acceptedAt, peer);
     conns.set(conn.clientId, conn);
     observer.clientConnected(conn.clientId, stream.mode);
     conn.start();

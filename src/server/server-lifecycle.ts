@@ -13,6 +13,11 @@ import type { ServerObserver } from '../observability/server-observer.js';
 import type { ServerVitals } from '../observability/server-vitals.js';
 import type { DurableIngest } from './durable/durable-ingest.js';
 import { listen } from '../transport/listen.js';
+import { peerIdentityUnavailable } from '../transport/peer-identity.js';
+import { formatEndpoint } from '../endpoint/parse.js';
+import { policyFallback } from './access-policy.js';
+import { chooseInherited, takeInheritedSockets, type InheritedSocket } from '../transport/socket-activation.js';
+import { sdNotify } from '../transport/sd-notify.js';
 import type { Listener } from '../transport/types.js';
 import type { Connection } from './connection.js';
 import { ErrorCodes } from '../protocol/response-error.js';
@@ -72,6 +77,31 @@ export class ServerLifecycle {
     this.attach(await this.bind());
     const { health } = this.server.options;
     if (health !== undefined) await this.startHealth(health);
+    this.notify({ READY: '1', STATUS: `listening on ${formatEndpoint(this.#listener!.endpoint)}`, MAINPID: String(process.pid) });
+  }
+
+  /** Tells the service manager (NOTIFY_SOCKET, sd-notify.ts), when there is one; a failure is a warning. */
+  private notify(fields: Record<string, string>): void {
+    const outcome = sdNotify(fields);
+    if (outcome !== undefined && !outcome.sent) this.warn(outcome.reason);
+  }
+
+  private warn(message: string): void {
+    const { onWarning } = this.server.options;
+    if (onWarning !== undefined) onWarning(message);
+    else process.emitWarning(message, { code: 'SIDEWIRE' });
+  }
+
+  /**
+   * The socket systemd handed over for this server (socket-activation.ts), or undefined when the
+   * process was not socket-activated (or an earlier server of it took the sockets).
+   */
+  private inherited(wanted: Endpoint | undefined, name: string, warn: (message: string) => void): InheritedSocket | undefined {
+    const sockets = takeInheritedSockets();
+    if (sockets === undefined) return undefined;
+    const chosen = chooseInherited(sockets, wanted, name);
+    if (chosen.endpoint === undefined) warn(`socket activation: descriptor ${chosen.fd} adopted without checking what it is (the native helper is not loaded)`);
+    return chosen;
   }
 
   /** Starts the health server; when it cannot start, this server closes again and the error is thrown. */
@@ -116,8 +146,11 @@ export class ServerLifecycle {
     });
     const warn = o.onWarning ?? ((m: string) => process.emitWarning(m, { code: 'SIDEWIRE' }));
     for (const w of resolved.warnings) warn(w);
+    const wanted = resolved.source === 'default' ? undefined : resolved.endpoint;
+    const inherited = this.#listener === undefined ? this.inherited(wanted, resolved.name, warn) : undefined;
     const listener = await listen({
-      endpoint: resolved.endpoint,
+      ...(inherited === undefined ? {} : { inherited }),
+      endpoint: inherited?.endpoint ?? resolved.endpoint,
       runtimeDir: resolved.runtimeDir,
       name: resolved.name,
       endpointEnvVar: resolved.envVar,
@@ -130,8 +163,21 @@ export class ServerLifecycle {
       ...(o.discovery === undefined ? {} : { discovery: o.discovery }),
       ...(o.cleanupOnExit === undefined ? {} : { cleanupOnExit: o.cleanupOnExit }),
     });
+    this.checkPolicy(listener, warn);
     this.server.durable.start(resolved);
     return listener;
+  }
+
+  /** Whether the `allow` policy can be enforced on `listener` (access-policy.ts); closes it and throws when not. */
+  private checkPolicy(listener: Listener, warn: (message: string) => void): void {
+    if (this.server.options.allow === undefined) return;
+    try {
+      const note = policyFallback(peerIdentityUnavailable(listener.endpoint), listener.token !== undefined, formatEndpoint(listener.endpoint));
+      if (note !== undefined) warn(note);
+    } catch (err) {
+      void listener.close();
+      throw err;
+    }
   }
 
   private attach(listener: Listener): void {
@@ -149,6 +195,7 @@ export class ServerLifecycle {
   private async shutdown(deadlineMs: number): Promise<void> {
     const { conns: live, sockets, acceptor, durable } = this.server;
     this.#closing = true;
+    this.notify({ STOPPING: '1' });
     const listenerClosed = this.#listener?.close() ?? Promise.resolve();
     const conns = [...live.values()];
     await this.within(deadlineMs, Promise.all(conns.map((c) => c.whenIdle())));

@@ -8,6 +8,7 @@ import type { ModeHandlers } from './connection-router.js';
 import type { Logger } from '../observability/logger.js';
 import type { ServerMetrics } from '../observability/metrics.js';
 import type { ServerHealthOptions } from '../observability/server-health.js';
+import type { AccessPolicy } from './access-policy.js';
 import { MAX_FRAME_LENGTH } from '../framing/limits.js';
 import {
   bool, checkOptions, either, func, integer, invalidOption, literal, MAX_COUNT, millis, nested, object, oneOf, text, withMethods,
@@ -262,6 +263,14 @@ export interface ServerOptions {
    * @default real, unref()'d timers
    */
   readonly timers?: Timers;
+  /**
+   * Which local users may connect, checked on the kernel's peer credentials at accept before any
+   * byte is read (docs/security.md "Peer identity"): `'same-user'`, `{ uids, gids }` or
+   * `(peer) => boolean`. Where there are no credentials (TCP, pipes, no native helper) the token
+   * is the control; with neither, `listen()` fails with ERR_ACCESS_POLICY.
+   * @default undefined (anyone who can open the endpoint)
+   */
+  readonly allow?: AccessPolicy;
 }
 
 /** The allowed values of every limit (a key of `ServerLimits` without a row here does not compile). */
@@ -311,6 +320,7 @@ const SERVER_CHECKS: { readonly [K in keyof ServerOptions]-?: Check } = {
   durable: either(literal(false), nested({ window: integer(1, 10 * MAX_COUNT), rescanMs: millis(0, '(0 = only at start)'), store: func }, true)),
   sharedMemory: either(bool, object), // its ranges: resolveSharedMemory (shm-options.ts), also at construction
   timers: withMethods('setTimeout', 'clearTimeout', 'now'),
+  allow: either(oneOf('same-user'), object, func), // the lists: resolveAccessPolicy (access-policy.ts)
 };
 
 /**

@@ -19,7 +19,7 @@
  */
 import type { Socket } from 'node:net';
 import { SidewireError, createError } from '../errors.js';
-import type { ClientInfo } from '../protocol/client-info.js';
+import type { ClientInfo, PeerIdentity } from '../protocol/client-info.js';
 import { newClientId } from './client-id.js';
 import type { ConnectionHost } from './connection-host.js';
 import type { ModeHandler } from './connection-router.js';
@@ -29,7 +29,7 @@ import type { TextCommand } from '../text/text-command.js';
 import { handleTextSession, type TextSessionOptions } from '../text/text-session.js';
 
 /** What the text mode needs from its server (a subset of the connection host). */
-export type TextModeHost = Pick<ConnectionHost, 'token' | 'isClosing' | 'limits' | 'timers' | 'methods' | 'reportError' | 'observer'>;
+export type TextModeHost = Pick<ConnectionHost, 'token' | 'isClosing' | 'limits' | 'timers' | 'methods' | 'reportError' | 'observer' | 'peerOf'>;
 
 export interface TextAliasOptions {
   /**
@@ -173,7 +173,7 @@ export class ServerTextMode {
     const source: RequestSource = {
       clientId,
       authenticated: true, // AUTH <token> was checked by the session (text-auth.ts)
-      info: () => textClientInfo(clientId, connectedAt, socket, runner.count),
+      info: () => textClientInfo(clientId, connectedAt, socket, runner.count, this.host.peerOf?.(socket)),
     };
     const runner = new RequestRunner(source, this.runnerHost, 'command');
     for (const [word, alias] of this.aliases) {
@@ -212,7 +212,7 @@ async function runCommand(runner: RequestRunner<RequestSource>, method: string, 
  * The ClientInfo a handler sees for a text session. `mode` is `'text'` at run time; the cast is
  * there because `ClientInfo['mode']` does not list `'text'` yet.
  */
-function textClientInfo(clientId: string, connectedAt: number, socket: Socket, inFlight: number): ClientInfo {
+function textClientInfo(clientId: string, connectedAt: number, socket: Socket, inFlight: number, peer: PeerIdentity | undefined): ClientInfo {
   return {
     clientId,
     mode: 'text' as ClientInfo['mode'],
@@ -224,5 +224,6 @@ function textClientInfo(clientId: string, connectedAt: number, socket: Socket, i
     inFlight,
     droppedEvents: 0,
     bufferedBytes: socket.writableLength,
+    ...(peer === undefined ? {} : { peer }),
   };
 }

@@ -32,6 +32,7 @@ import type { ServerMetrics } from '../observability/metrics.js';
 import { createServerObserver, type ServerObserver } from '../observability/server-observer.js';
 import { ServerVitals } from '../observability/server-vitals.js';
 import { createAdapterPort, EventTaps, type AdapterPort } from './adapter-port.js';
+import { resolveAccessPolicy } from './access-policy.js';
 
 /** Where a reported error happened. */
 export interface ErrorSite {
@@ -97,7 +98,14 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
     this.timers = options.timers ?? realTimers;
     this.info = { name: options.server?.name ?? options.app ?? 'sidewire', version: options.server?.version ?? VERSION };
     this.observer = createServerObserver(options);
-    this.vitals = new ServerVitals({ closing: () => this.lifecycle.closing, connections: () => this.sockets.size, version: this.info.version, now: () => this.timers.now() });
+    const allow = resolveAccessPolicy(options.allow);
+    this.vitals = new ServerVitals({
+      closing: () => this.lifecycle.closing,
+      connections: () => this.sockets.size,
+      clients: () => this.clients().map((c) => ({ clientId: c.clientId, mode: c.mode, connectedAt: c.connectedAt, peer: c.peer ?? null })),
+      version: this.info.version,
+      now: () => this.timers.now(),
+    });
     this.sharedMemory = resolveSharedMemory(options.sharedMemory);
     this.flow = new EventFlow(Math.min(this.limits.backpressureBytes, this.limits.highWaterMarkBytes), (id) => this.emit('drain', id));
     this.reservedMethods = createReservedMethods({
@@ -121,12 +129,14 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
       reportError: (err, site) => this.report(err, site),
       connectionClosed: (conn, info) => this.acceptor.connectionClosed(conn, info),
       observer: this.observer,
+      peerOf: (socket) => this.acceptor.peerOf(socket),
     };
     this.text = new ServerTextMode(this.host, this.conns);
     this.acceptor = new ConnectionAcceptor({
       connection: this.host,
       observer: this.observer,
       options,
+      allow,
       text: this.text,
       conns: this.conns,
       sockets: this.sockets,

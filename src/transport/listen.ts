@@ -18,6 +18,7 @@ import { listenTcp } from './tcp.js';
 import { generateToken } from './token.js';
 import type { Listener, ListenOptions } from './types.js';
 import { listenUnix } from './unix.js';
+import { adoptInherited } from './socket-activation.js';
 
 /** Default socket file mode. */
 export const DEFAULT_SOCKET_MODE = 0o600;
@@ -106,7 +107,7 @@ export async function listen(options: ListenOptions): Promise<Listener> {
   checkOptions(options);
   checkPlatform(options, options.endpoint);
   const runtimeDir = ensureRuntimeDir(options.runtimeDir, currentUser().uid);
-  const bound = await bindEndpoint(options, runtimeDir);
+  const bound = options.inherited === undefined ? await bindEndpoint(options, runtimeDir) : await adoptInherited(options.inherited, options.endpoint);
   const requireToken = options.requireToken ?? bound.endpoint.kind === 'tcp';
   const token = requireToken ? generateToken() : undefined;
   let discovery: WrittenDiscovery | undefined;

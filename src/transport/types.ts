@@ -7,6 +7,7 @@ import type { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import type { Endpoint } from '../endpoint/endpoint.js';
 import type { PlatformInfo } from '../platform/detect.js';
+import type { InheritedSocket } from './socket-activation.js';
 
 /** A byte stream between one client and one server. */
 export type ByteStream = Socket;
@@ -65,6 +66,12 @@ export interface ListenOptions {
    * @default 2000
    */
   readonly lockTimeoutMs?: number;
+  /**
+   * A socket handed over by systemd (socket-activation.ts): adopted instead of binding
+   * `endpoint`; its file is never created, locked or removed.
+   * @default undefined (bind `endpoint`)
+   */
+  readonly inherited?: InheritedSocket;
 }
 
 /** A listening endpoint. Emits `'connection'` with a `ByteStream` and `'error'` with an Error. */

@@ -50,7 +50,7 @@ function stats(time: number, n: number, metrics = true): ServerStats {
     connections: 2,
     version: '1.0.0',
     metrics: metrics
-      ? { connections: mode(2), connectionsTotal: mode(3), refused: { limit: 1, auth: 0, invalid: 0 }, messagesIn: mode(n), messagesOut: mode(n), bytesIn: mode(100 * n), bytesOut: mode(50 * n), requests: n, inFlight: 1, errors: n / 10, eventsDropped: 0 }
+      ? { connections: mode(2), connectionsTotal: mode(3), refused: { limit: 1, auth: 0, invalid: 0, peer: 0 }, messagesIn: mode(n), messagesOut: mode(n), bytesIn: mode(100 * n), bytesOut: mode(50 * n), requests: n, inFlight: 1, errors: n / 10, eventsDropped: 0 }
       : null,
   };
 }

@@ -7,6 +7,10 @@ import { encodeMsgpack } from '../../src/framing/msgpack.js';
 import { CLIENT_ID_PATTERN } from '../../src/server/client-id.js';
 import { BinaryRawClient } from './binary-raw-client.js';
 import { startServer, waitFor, type TestServer } from './rpc-harness.js';
+import { peerIdentityStatus } from '../../src/transport/peer-identity.js';
+
+/** What the server adds to a client's claims where the kernel vouches for the peer (docs/security.md "Peer identity"). */
+const verified = peerIdentityStatus().available ? { pid: process.pid, uid: process.getuid?.() } : {};
 
 describe('binary mode: preface and reserved methods', () => {
   let t: TestServer;
@@ -38,7 +42,7 @@ describe('binary mode: preface and reserved methods', () => {
     assert.deepEqual(r.result.capabilities.modes, ['json', 'binary', 'lsp']);
     const info = t.server.clients().find((x) => x.clientId === r.result.clientId);
     assert.equal(info?.mode, 'binary');
-    assert.deepEqual(info?.client, { name: 'raw-bin', version: '1' });
+    assert.deepEqual(info?.client, { name: 'raw-bin', version: '1', ...verified });
   });
 
   it('a preface and frame split into single bytes are reassembled', async () => {

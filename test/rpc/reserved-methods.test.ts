@@ -3,6 +3,10 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CLIENT_ID_PATTERN } from '../../src/server/client-id.js';
 import { RawClient, startServer, waitFor, type TestServer } from './rpc-harness.js';
+import { peerIdentityStatus } from '../../src/transport/peer-identity.js';
+
+/** What the server puts in place of a client's claims where the kernel vouches for the peer (docs/security.md "Peer identity"). */
+const verified = peerIdentityStatus().available ? { pid: process.pid, uid: process.getuid?.() } : {};
 
 describe('reserved methods', () => {
   let t: TestServer;
@@ -36,7 +40,7 @@ describe('reserved methods', () => {
     assert.equal(r.result.capabilities.maxMessageBytes, 16 * 1024 * 1024);
     const info = t.server.clients().find((x) => x.clientId === r.result.clientId);
     assert.ok(info, 'the hello client is listed');
-    assert.deepEqual(info.client, { name: 'raw', version: '1', pid: 4242, ppid: 4241 });
+    assert.deepEqual(info.client, { name: 'raw', version: '1', pid: 4242, ppid: 4241, ...verified }); // the kernel's pid, not the claimed one
     assert.equal(info.helloDone, true);
     assert.equal(info.mode, 'json');
   });

@@ -172,7 +172,8 @@ export class DurableIngest {
     const handler = this.deps.table.notification(m.method);
     if (handler === undefined) return;
     try {
-      await handler(m.params, { clientId: ctx.clientId, connection: ctx.info(), method: m.method });
+      const connection = ctx.info();
+      await handler(m.params, { clientId: ctx.clientId, connection, method: m.method, peer: connection.peer });
     } catch (err) {
       if (!(err instanceof ResponseError)) this.deps.report(err, { clientId: ctx.clientId, method: m.method });
     }

@@ -40,6 +40,27 @@ export interface ShmNative {
   unmap(mapping: MappingHandle): void;
   /** A Buffer of 1 byte to 64 MiB whose memory is recycled once it is garbage collected. */
   alloc(bytes: number): Buffer;
+  /**
+   * What descriptor `fd` is (native/peer.c; absent from older builds): its socket type, whether
+   * it listens, and its address; null when it is not a socket.
+   */
+  socketInfo?(fd: number): NativeSocketInfo | null;
+  /** Sends one datagram to the unix datagram socket `path` ('@name': abstract); 0 or -errno (native/peer.c; absent from older builds). */
+  notify?(path: string, message: string): number;
+}
+
+/** `socketInfo(fd)` of the native helper. */
+export interface NativeSocketInfo {
+  readonly type: 'stream' | 'dgram' | 'seqpacket' | 'other';
+  readonly listening: boolean;
+  readonly family: 'unix' | 'inet' | 'inet6' | 'other';
+  /** A unix socket bound to a path. */
+  readonly path?: string;
+  /** A Linux abstract unix socket's name (without the leading NUL). */
+  readonly abstract?: string;
+  /** An inet socket's address and port. */
+  readonly address?: string;
+  readonly port?: number;
 }
 
 /** Every function the helper must have: an older build lacks some, and is not used then. */
