@@ -53,7 +53,8 @@ describe('vscode-jsonrpc client (LSP framing) against a sidewire server', () => 
     const info = t.server.clients();
     assert.equal(info.length, 1);
     assert.equal(info[0]!.mode, 'lsp');
-    assert.deepEqual(info[0]!.client, { name: 'vscode-jsonrpc', version: '10' });
+    // the kernel's pid and uid of the peer (SO_PEERCRED, docs/security.md "Peer identity"): this process
+    assert.deepEqual(info[0]!.client, { name: 'vscode-jsonrpc', version: '10', pid: process.pid, uid: process.getuid!() });
   });
 
   it('sends notifications the server handles', async () => {
