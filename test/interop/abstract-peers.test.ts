@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { connect } from '../../src/client/client.js';
 import { abstractNameStatus } from '../../src/transport/abstract-exact.js';
-import { collect, spawnCli, waitForOutput } from '../helpers/cli.js';
+import { collect, serveDuringSuite, spawnCli, waitForOutput } from '../helpers/cli.js';
 import { tempDir, uniqueName } from '../helpers/names.js';
 import { pipeThrough } from '../helpers/shell-tools.js';
 
@@ -53,17 +53,7 @@ describe('interop: abstract sockets with exact names', () => {
   describe('peers in other languages reach sidewire serve on unix:@name', () => {
     const { dir, cleanup } = tempDir('swabs');
     const name = uniqueName('swabs');
-    let server: ChildProcess;
-    before(async () => {
-      server = spawnCli(['serve', '--endpoint', `unix:@${name}`, '--app', 'abs'], { XDG_RUNTIME_DIR: dir });
-      await waitForOutput(server, /pid file: .*\n/, 60_000);
-    });
-    after(async () => {
-      const done = collect(server, 60_000);
-      server.kill('SIGTERM');
-      await done.catch(() => undefined);
-      cleanup();
-    });
+    serveDuringSuite(['--endpoint', `unix:@${name}`, '--app', 'abs'], { XDG_RUNTIME_DIR: dir }, cleanup);
 
     it('regression: /proc/net/unix shows the exact name, not @name@@@… (Node padded it to 108 bytes)', () => {
       assert.deepEqual(procNetUnix(name).filter((p, i, all) => all.indexOf(p) === i), [`@${name}`]);
@@ -119,17 +109,7 @@ describe('interop: abstract sockets with exact names', () => {
     const { dir, cleanup } = tempDir('swpad');
     const name = uniqueName('swpad');
     const env = { XDG_RUNTIME_DIR: dir, SIDEWIRE_NATIVE: '0' };
-    let server: ChildProcess;
-    before(async () => {
-      server = spawnCli(['serve', '--endpoint', `unix:@${name}`, '--app', 'pad'], env);
-      await waitForOutput(server, /pid file: .*\n/, 60_000);
-    });
-    after(async () => {
-      const done = collect(server, 60_000);
-      server.kill('SIGTERM');
-      await done.catch(() => undefined);
-      cleanup();
-    });
+    serveDuringSuite(['--endpoint', `unix:@${name}`, '--app', 'pad'], env, cleanup);
 
     it(bun ? 'sidewire processes reach each other, and Python does too' : 'sidewire processes still reach each other; the name is padded, so Python does not', async () => {
       const r = await collect(spawnCli(['call', 'echo', '[3]', '--endpoint', `unix:@${name}`], env), 60_000);
