@@ -9,6 +9,7 @@ export const BUN_EXCLUDED = [
   ['test/docs/', 'reads docs/ and src/ text: no runtime behaviour to test'],
   ['test/package/', 'npm pack/install and node-gyp builds: Node tooling, not the library'],
   ['test/stress/', 'the quick stress suite takes minutes under Node already; the lane must stay under ~5 minutes'],
+  ['test/zeromq/', 'zeromq.js does not work under Bun (no libuv polling: the process would crash), so sidewire/zeromq refuses it with ERR_DEPENDENCY_MISSING; test/zeromq/zeromq-options.test.ts checks that refusal under real bun from Node'],
   ['test/framing/', 'pure codecs without I/O, run end to end under Bun by every client and server test; their property tests alone take ~2 minutes of the ~5'],
 ];
 

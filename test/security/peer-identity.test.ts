@@ -206,7 +206,8 @@ describe('peer identity across users (a second, unprivileged user)', { skip: SEC
       '    data = b""',
       'print(data.decode().split("\\n")[0] if data else "closed")',
     ].join('\n');
-    const r = await runAs(secondUser(), 'python3', ['-c', script, sock, line]);
+    // the system python: the second user cannot open a per-user install (pyenv under /root) on PATH
+    const r = await runAs(secondUser(), fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3', ['-c', script, sock, line]);
     assert.equal(r.code, 0, r.stderr);
     return r.stdout.trim();
   }
