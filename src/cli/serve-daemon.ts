@@ -7,6 +7,7 @@
  * `--endpoint` or `<APP>_ENDPOINT` is set), and RELOAD rebinds when it changed. STATUS shows the
  * current config as `config`, so a reload is visible.
  */
+import type { NatsOptions } from '../transport/nats/nats-options.js';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { createDaemon, type Daemon } from '../daemon/daemon.js';
 import type { ReferenceService } from './reference-daemon.js';
@@ -54,6 +55,10 @@ export interface ServeDaemonOptions {
   readonly allowRemote?: boolean;
   /** The pid file (`--pid-file`, or beside/keyed by an explicit endpoint). @default `<runtime dir>/<name>.pid` */
   readonly pidFile?: string;
+  /** On a nats:// endpoint (`--service`). @default the app name */
+  readonly service?: string;
+  /** On a nats:// endpoint: credentials (`--nats-token-file`, `--nats-creds`). @default none */
+  readonly nats?: NatsOptions;
 }
 
 /** The reference daemon's kit; register the reference methods on `daemon.server`, then `start()`. */
@@ -67,6 +72,8 @@ export function createServeDaemon(options: ServeDaemonOptions): Daemon<Reference
     ...options.observability,
     ...(options.allowRemote === true ? { allowRemote: true } : {}),
     ...(options.pidFile === undefined ? {} : { pidFile: options.pidFile }),
+    ...(options.service === undefined ? {} : { service: options.service }),
+    ...(options.nats === undefined ? {} : { nats: options.nats }),
     config: {
       defaults: {},
       schema: serveConfigSchema,

@@ -13,6 +13,7 @@ import type { ClientTarget, ClientTargetOptions } from '../transport/client-targ
 import type { Timers } from '../util/timers.js';
 import type { ClientMetrics } from '../observability/client-metrics.js';
 import type { Logger } from '../observability/logger.js';
+import { NATS_CHECK, type NatsOptions } from '../transport/nats/nats-options.js';
 
 /** Opens the byte stream for one connection attempt. */
 export type TransportFactory = (target: ClientTarget, options: { timeoutMs: number }) => Promise<Socket>;
@@ -94,6 +95,16 @@ export interface ClientOptions extends ClientTargetOptions {
    * @default undefined (silent)
    */
   readonly logger?: Logger;
+  /**
+   * On a `nats://` endpoint (docs/nats.md): the service to call, the first token of its subjects.
+   * @default the app name
+   */
+  readonly service?: string;
+  /**
+   * On a `nats://` endpoint: credentials and TLS for the NATS server (never in the endpoint string).
+   * @default {} (no credentials, plain TCP)
+   */
+  readonly nats?: NatsOptions;
 }
 
 export interface NotifyOptions {
@@ -178,6 +189,8 @@ const CLIENT_CHECKS: { readonly [K in keyof ClientOptions]-?: Check } = {
   spool: either(bool, nested({ batchSize: integer(1, MAX_COUNT), maxBytes: integer(1, Number.MAX_SAFE_INTEGER), now: func }, true)),
   metrics: object,
   logger: withMethods('debug', 'info', 'warn', 'error'),
+  service: text,
+  nats: NATS_CHECK,
 };
 
 /**

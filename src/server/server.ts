@@ -30,6 +30,9 @@ import { topicProblem } from '../protocol/topics.js';
 import type { ServerMetrics } from '../observability/metrics.js';
 import { createServerObserver, type ServerObserver } from '../observability/server-observer.js';
 import { ServerVitals } from '../observability/server-vitals.js';
+import { isNatsEndpoint, parseNatsEndpoint } from '../endpoint/nats-url.js';
+import { NatsServerMode, natsDurablePaths } from './nats-mode.js';
+import { checkService } from '../transport/nats/subjects.js';
 
 /** Where a reported error happened. */
 export interface ErrorSite {
@@ -82,6 +85,8 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
   private readonly vitals: ServerVitals;
   /** Shared-memory side channel settings (undefined: `sharedMemory: false`). */
   private readonly sharedMemory: SharedMemorySettings | undefined;
+  /** On a `nats://` endpoint: the NATS side (docs/nats.md); no socket is bound then. */
+  private readonly nats: NatsServerMode | undefined;
 
   constructor(options: ServerOptions = {}) {
     super();
@@ -124,6 +129,15 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
       connected: (client) => this.emit('connect', client),
       disconnected: (client, info) => this.emit('disconnect', client, info),
     });
+    this.nats = isNatsEndpoint(options.endpoint)
+      ? new NatsServerMode(
+          { ...this.host, info: this.info, capabilities: () => this.capabilities(), durable: this.durable, stats: () => this.vitals.stats(this.observer.metrics),
+            durablePaths: () => natsDurablePaths(options) },
+          parseNatsEndpoint(options.endpoint),
+          checkService(options.service ?? options.app ?? 'sidewire'),
+          options.nats,
+        )
+      : undefined;
     this.lifecycle = new ServerLifecycle({
       options,
       info: this.info,
@@ -140,6 +154,7 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
 
   /** The real endpoint (with the real TCP port), formatted; '' before `listen()`. */
   get endpoint(): string {
+    if (this.nats !== undefined) return this.nats.endpoint.url;
     const listener = this.lifecycle.listener;
     return listener === undefined ? '' : formatEndpoint(listener.endpoint);
   }
@@ -213,7 +228,7 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
       });
     }
     let msg: PreparedMessage | undefined;
-    let n = 0;
+    let n = this.nats?.publish(topic, data) ?? 0;
     for (const conn of this.conns.values()) {
       if (!conn.authenticated || !conn.wants(topic)) continue;
       msg ??= new PreparedMessage(notificationMessage(topic, data));
@@ -239,6 +254,10 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
 
   /** Starts listening. Called by `serve()`; call it yourself after `createServer()`. */
   async listen(): Promise<this> {
+    if (this.nats !== undefined) {
+      await this.nats.start();
+      return this;
+    }
     await this.lifecycle.listen();
     return this;
   }
@@ -249,6 +268,11 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
    * `listen()` it only changes where `listen()` will bind. On failure nothing changes.
    */
   rebind(endpoint: string | Endpoint): Promise<void> {
+    if (this.nats !== undefined) {
+      // the daemon kit rebinds to the endpoint it was given before listening: the same NATS server is a no-op
+      if (isNatsEndpoint(endpoint) && parseNatsEndpoint(endpoint).url === this.nats.endpoint.url) return Promise.resolve();
+      return Promise.reject(createError('ERR_INVALID_ARGUMENT', `a server on ${this.nats.endpoint.url} cannot move to another endpoint`, { fixes: ['close it and create a new server'] }));
+    }
     return this.lifecycle.rebind(endpoint);
   }
 
@@ -257,6 +281,7 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
    * -32005), answer the rest with -32005 and abort them, then close connections and the listener.
    */
   close(options: CloseOptions = {}): Promise<void> {
+    if (this.nats !== undefined) return this.nats.close(options.deadlineMs ?? 5000).then(() => this.durable.stop());
     return this.lifecycle.close(options.deadlineMs ?? 5000);
   }
 

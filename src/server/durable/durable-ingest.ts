@@ -101,7 +101,7 @@ export class DurableIngest {
   }
 
   /** The `$/durable` handler. */
-  async handle(params: unknown, conn: Connection): Promise<DurableResult> {
+  async handle(params: unknown, conn: Pick<Connection, 'clientId' | 'info'>): Promise<DurableResult> {
     if (!this.enabled || this.where === undefined) throw new ResponseError(ErrorCodes.MethodNotFound, 'method not found: $/durable (durable notifications are off on this server)');
     const messages = batchParam(params);
     const ctx = { clientId: conn.clientId, info: () => conn.info() };
