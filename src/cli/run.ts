@@ -17,6 +17,7 @@ export const commands: Record<string, () => Promise<Command>> = {
   resume: async () => (await import('./control.js')).resume,
   reload: async () => (await import('./control.js')).reload,
   stop: async () => (await import('./control.js')).stop,
+  bridge: async () => (await import('./bridge.js')).bridge,
 };
 
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {

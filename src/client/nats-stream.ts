@@ -194,10 +194,14 @@ export class NatsClientStream implements MessageStream {
     }
   }
 
+  /** Answers a request here; after a flush, so new subscriptions are in force at the NATS server once it resolves. */
   private local(id: number | string, result: () => unknown): void {
     try {
       const value = result();
-      queueMicrotask(() => this.deliver({ jsonrpc: '2.0', id, result: value }));
+      this.nc.flush().then(
+        () => this.deliver({ jsonrpc: '2.0', id, result: value }),
+        (err: unknown) => this.deliver({ jsonrpc: '2.0', id, error: { code: ErrorCodes.InternalError, message: `NATS flush failed: ${(err as Error).message}` } }),
+      );
     } catch (err) {
       queueMicrotask(() => this.deliver({ jsonrpc: '2.0', id, error: { code: ErrorCodes.InvalidParams, message: (err as Error).message } }));
     }

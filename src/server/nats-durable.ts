@@ -2,10 +2,11 @@
  * Durable notifications from JetStream (docs/nats.md "Durable notifications"): a durable pull
  * consumer `<service>-server` on the service's stream hands each message to the server's durable
  * ingest — the same path as `$/durable` and spool files, so the seen log drops an id delivered
- * before — and acknowledges it only after the handler returned. A server killed between the
- * handler and the ack gets the message again after the ack wait; its seen log (written before the
- * handler runs, docs/reconnect.md) keeps the handler from seeing it twice. Several instances of
- * the service share the consumer: each message goes to one of them.
+ * before — and acknowledges it only after the handler returned and its id was recorded. A server
+ * killed before that gets the message again after the ack wait: the handler runs then, unless the
+ * id had been recorded (the kill came between the record and the ack). Only a kill in the instant
+ * between the handler's return and the record runs a handler twice. Several instances of the
+ * service share the consumer: each message goes to one of them.
  */
 import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -62,7 +63,7 @@ export class NatsDurableConsumer {
     }
     const clientId = m.headers?.get(CLIENT_ID_HEADER) || 'nats';
     try {
-      await this.durable.handle({ messages: [message] }, { clientId, info: () => info(clientId) });
+      await this.durable.handle({ messages: [message] }, { clientId, info: () => info(clientId) }, 'handler-first');
       m.ack();
     } catch (err) {
       const code = (err as { code?: unknown }).code;
