@@ -76,3 +76,7 @@ export type { ServerConnectMessage, ServerDisconnectMessage, ServerRequestMessag
 export { silentLogger, consoleLogger, loggerFromEnv } from './observability/logger.js';
 export type { Logger, LogLevel, LogStream, ConsoleLoggerOptions, LoggerFromEnvOptions } from './observability/logger.js';
 export { redact } from './observability/redact.js';
+
+export { bridge } from './nats/bridge.js';
+export type { BridgeOptions, Bridge } from './nats/bridge.js';
+export type { NatsOptions } from './transport/nats/nats-options.js';
