@@ -164,10 +164,8 @@ export class DurableIngest {
     if (this.recent.has(m.id)) return false;
     this.recent.add(m.id);
     try {
-      if (order === 'handler-first') {
-        await this.dispatch(m, ctx);
-        await this.store!.deliver(m, { clientId: ctx.clientId, dispatch: async () => undefined });
-      } else await this.store!.deliver(m, { clientId: ctx.clientId, dispatch: () => this.dispatch(m, ctx) });
+      // the store decides when the handler runs (a store whose write is the effect never dispatches)
+      await this.store!.deliver(m, { clientId: ctx.clientId, order, dispatch: () => this.dispatch(m, ctx) });
     } catch (err) {
       this.recent.delete(m.id);
       this.deps.report(err, { clientId: ctx.clientId, method: m.method });
