@@ -3,7 +3,9 @@
  * local daemon's methods on `<service>.rpc.<method>` and receive its events on
  * `<service>.evt.<topic>`, while local clients keep using the local endpoint unchanged. The bridge
  * is an ordinary local client (it says hello, so the daemon sees it in `$/stats`), and one member
- * of the service's queue group on NATS; run several for availability.
+ * of the service's queue group on NATS; run several for availability. Durable notifications
+ * published to the service's JetStream stream are handed to the local server's `$/durable`
+ * (its seen log drops a message delivered twice) and acknowledged once it answered.
  *
  * ```ts
  * const b = await bridge({ from: { app: 'myapp' }, to: 'nats://127.0.0.1:4222', service: 'myapp' });
@@ -20,6 +22,7 @@ import type { NatsOptions } from '../transport/nats/nats-options.js';
 import { checkService, eventSubject, methodOf, rpcWildcard } from '../transport/nats/subjects.js';
 import { ErrorCodes, ResponseError } from '../protocol/response-error.js';
 import { PROTOCOL_VERSION } from '../version.js';
+import { NatsDurableConsumer } from '../server/nats-durable.js';
 
 export interface BridgeOptions {
   /** How to reach the local server (a `connect()` options object: app, name, endpoint, token…). */
@@ -41,6 +44,18 @@ export interface BridgeOptions {
    * @default ['*'] (every topic)
    */
   readonly topics?: readonly string[];
+  /**
+   * Take the service's durable notifications from JetStream and hand them to the local server's
+   * `$/durable` (acknowledged once it recorded them); needs `@nats-io/jetstream` and JetStream.
+   * @default true
+   */
+  readonly durable?: boolean;
+  /**
+   * Problems without a caller (a durable message that is not valid JSON or that the local server
+   * refused as malformed: it is dropped from JetStream).
+   * @default ignored
+   */
+  readonly onError?: (err: unknown) => void;
 }
 
 /** A running bridge. */
@@ -79,12 +94,25 @@ export async function bridge(options: BridgeOptions): Promise<Bridge> {
       if (!nc.isClosed()) nc.publish(eventSubject(service, topic), JSON.stringify(data ?? null));
     });
   }
+  let consumer: NatsDurableConsumer | undefined;
+  if (options.durable !== false) {
+    consumer = new NatsDurableConsumer(nc, service, { handle: (params) => local.call('$/durable', params) as Promise<{ delivered: number; duplicates: number }> }, options.onError ?? (() => undefined));
+    try {
+      await consumer.start();
+    } catch (err) {
+      sub.unsubscribe();
+      await nc.close().catch(() => undefined);
+      await local.close();
+      throw err;
+    }
+  }
   await nc.flush();
   return {
     service,
     local,
     async close() {
       sub.unsubscribe();
+      await consumer?.stop();
       await Promise.allSettled([...inFlight]);
       await nc.drain().catch(() => undefined);
       await local.close();

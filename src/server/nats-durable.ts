@@ -26,7 +26,8 @@ export class NatsDurableConsumer {
   constructor(
     private readonly nc: NatsConnection,
     private readonly service: string,
-    private readonly durable: DurableIngest,
+    /** The server's durable ingest, or what stands for it (the bridge forwards to a local server's `$/durable`). */
+    private readonly durable: Pick<DurableIngest, 'handle'>,
     private readonly report: (err: unknown) => void,
   ) {}
 

@@ -133,6 +133,19 @@ describe('sidewire bridge in front of a local daemon', () => {
     await assert.rejects(remote.call('no.such.method'), (err: unknown) => (err as { code?: unknown }).code === -32601);
   });
 
+  it("a durable notification from the NATS side reaches the local daemon's inbox once, through JetStream and the bridge", async () => {
+    remote ??= await connect({ endpoint: nats.url, service, app: service, reconnect: false, callTimeoutMs: 60_000, connectTimeoutMs: 60_000 });
+    const receipt = await remote.notify('hook.event', { n: 7 }, { durable: true });
+    assert.equal(await remote.flushSpool(), 0, 'stored in JetStream, nothing left in the spool');
+    const records = await eventually(async () => {
+      const r = await runCli(['call', 'inbox.list', '--endpoint', local], env, 60_000);
+      assert.equal(r.code, 0, r.stderr);
+      const all = JSON.parse(r.stdout) as Array<{ method: string; id: string | null }>;
+      return all.some((x) => x.id === receipt.id) ? all : undefined;
+    }, 'the durable notification in the local inbox');
+    assert.deepEqual(records.filter((x) => x.method === 'hook.event').map((x) => x.id), [receipt.id], JSON.stringify(records));
+  });
+
   it('local clients keep working unchanged, also from the CLI', async () => {
     localClient = await connect({ endpoint: local, env, callTimeoutMs: 60_000, connectTimeoutMs: 60_000 });
     assert.deepEqual(await localClient.call('echo', { local: true }), { local: true });
