@@ -84,10 +84,48 @@ describe('the README commands on nats://', () => {
     assert.deepEqual(mine.map((x) => x.id), [id], JSON.stringify(records));
   });
 
+  it("`sidewire listen 'clock.*'` on nats:// prints the daemon's clock.tick events as NDJSON", async () => {
+    const listener = spawnCli(['listen', 'clock.*', '--endpoint', endpoint, '--service', service], env);
+    try {
+      const out = await waitForOutput(listener, /"topic":"clock\.tick".*\n.*"topic":"clock\.tick"/s, 60_000);
+      const [a, b] = out.trim().split('\n').map((l) => JSON.parse(l) as { topic: string; data: { n: number } });
+      assert.ok(a!.data.n < b!.data.n, out);
+    } finally {
+      await stop(listener);
+    }
+  });
+
   it('a call to a service nobody serves exits 3 (ERR_NOT_RUNNING), at once', async () => {
     const r = await runCli(['call', 'echo', '{}', '--endpoint', endpoint, '--service', uniqueName('nobody')], env, 60_000);
     assert.equal(r.code, 3, r.stderr);
     assert.match(r.stderr, /ERR_NOT_RUNNING/);
+  });
+});
+
+describe('notify --durable on nats:// while no server of the service runs', () => {
+  const { dir, cleanup } = tempDir('swns');
+  const env = { XDG_RUNTIME_DIR: dir };
+  const service = uniqueName('later');
+  let server: ChildProcess | undefined;
+  after(async () => {
+    await stop(server);
+    cleanup();
+  });
+
+  it('is spooled (exit 0), then delivered once by the server that starts later on this machine', async () => {
+    const r = await runCli(['notify', 'hook.event', '{"n":5}', '--durable', '--endpoint', nats.url, '--service', service], env, 60_000);
+    assert.equal(r.code, 0, r.stderr);
+    const id = /^spooled ([0-9a-f]{12}\.\d+) in /.exec(r.stdout)?.[1];
+    assert.ok(id !== undefined, r.stdout);
+    server = spawnCli(['serve', '--endpoint', nats.url, '--service', service], env);
+    await waitForOutput(server, 'listening on', 60_000);
+    const records = await eventually(async () => {
+      const list = await runCli(['call', 'inbox.list', '--endpoint', nats.url, '--service', service], env, 60_000);
+      assert.equal(list.code, 0, list.stderr);
+      const all = JSON.parse(list.stdout) as Array<{ id: string | null }>;
+      return all.some((x) => x.id === id) ? all : undefined;
+    }, 'the spooled notification in inbox.list');
+    assert.deepEqual(records.map((x) => x.id), [id]);
   });
 });
 
