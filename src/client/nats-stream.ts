@@ -115,6 +115,14 @@ export class NatsClientStream implements MessageStream {
       throw createError('ERR_ENCODE', `cannot encode the message for ${subject} as JSON: ${(err as Error).message}`, { cause: err, fixes: ['pass JSON-compatible params'] });
     }
     if (data.length > this.maxMessageBytes) throw createError('ERR_MESSAGE_TOO_LARGE', `message of ${data.length} bytes for ${subject} is over the limit of ${this.maxMessageBytes}`, { fixes: ['send less per message'] });
+    const natsLimit = this.nc.info?.max_payload;
+    if (natsLimit !== undefined && data.length > natsLimit) {
+      // nats.js would throw a bare error; the NATS server's max_payload is a limit of its own (docs/nats.md "Security")
+      throw createError('ERR_MESSAGE_TOO_LARGE', `message of ${data.length} bytes for ${subject} is over the NATS server's max_payload of ${natsLimit} bytes`, {
+        fixes: ['send less per message', "or raise max_payload in the NATS server's configuration"],
+        details: { limit: natsLimit, bytes: data.length },
+      });
+    }
     this.nc.publish(subject, data, { ...(reply === undefined ? {} : { reply }), headers: this.headers() });
   }
 

@@ -84,7 +84,8 @@ export async function bridge(options: BridgeOptions): Promise<Bridge> {
     queue: service,
     callback: (err, msg) => {
       if (err !== null) return;
-      const work = forward(local, service, msg);
+      // a notification refused locally (ERR_QUEUE_FULL while the daemon is away) must not end the process
+      const work = forward(local, service, msg, nc.info?.max_payload).catch((err: unknown) => options.onError?.(err));
       inFlight.add(work);
       void work.finally(() => inFlight.delete(work));
     },
@@ -121,14 +122,15 @@ export async function bridge(options: BridgeOptions): Promise<Bridge> {
 }
 
 /** Answers one NATS request (or runs one notification) through the local client. */
-async function forward(local: Client, service: string, msg: Msg): Promise<void> {
+async function forward(local: Client, service: string, msg: Msg, maxPayload: number | undefined): Promise<void> {
+  const respond = (response: object): void => reply(msg, response, maxPayload);
   const method = methodOf(service, msg.subject);
   if (method === undefined) return;
   let body: unknown;
   try {
     body = msg.data.length === 0 ? undefined : msg.json();
   } catch {
-    return respond(msg, { jsonrpc: '2.0', id: null, error: { code: ErrorCodes.ParseError, message: 'parse error: the payload is not JSON' } });
+    return respond({ jsonrpc: '2.0', id: null, error: { code: ErrorCodes.ParseError, message: 'parse error: the payload is not JSON' } });
   }
   const framed = typeof body === 'object' && body !== null && (body as { jsonrpc?: unknown }).jsonrpc === '2.0';
   const id = framed ? ((body as { id?: unknown }).id ?? null) : null;
@@ -139,24 +141,30 @@ async function forward(local: Client, service: string, msg: Msg): Promise<void> 
   }
   if (method === '$/hello') {
     const info = local.serverInfo;
-    return respond(msg, {
+    return respond({
       jsonrpc: '2.0',
       id,
-      result: { protocol: PROTOCOL_VERSION, clientId: local.clientId, pid: info?.pid, ppid: info?.ppid, server: info?.server, capabilities: { ...info?.capabilities, modes: ['nats'], transport: 'nats', bridge: true, service } },
+      result: { protocol: PROTOCOL_VERSION, clientId: local.clientId, pid: info?.pid, ppid: info?.ppid, server: info?.server, capabilities: { ...info?.capabilities, modes: ['nats'], batch: false, sharedMemory: false, transport: 'nats', bridge: true, service } },
     });
   }
   try {
     const result = await local.call(method, params);
-    respond(msg, { jsonrpc: '2.0', id, result: result ?? null });
+    respond({ jsonrpc: '2.0', id, result: result ?? null });
   } catch (err) {
     const error = err instanceof ResponseError ? err.toJSON() : { code: ErrorCodes.InternalError, message: `the local server could not be reached: ${(err as Error).message}`, data: { code: (err as { code?: unknown }).code } };
-    respond(msg, { jsonrpc: '2.0', id, error });
+    respond({ jsonrpc: '2.0', id, error });
   }
 }
 
-function respond(msg: Msg, response: object): void {
+/** Sends a reply; one over the NATS server's max_payload becomes -32004 (NATS would refuse it and the caller would wait). */
+function reply(msg: Msg, response: object, maxPayload: number | undefined): void {
   try {
-    msg.respond(JSON.stringify(response));
+    let text = JSON.stringify(response);
+    if (maxPayload !== undefined && Buffer.byteLength(text) > maxPayload) {
+      const id = (response as { id?: unknown }).id ?? null;
+      text = JSON.stringify({ jsonrpc: '2.0', id, error: { code: ErrorCodes.TooLarge, message: `result too large: ${Buffer.byteLength(text)} bytes is over the NATS server's max_payload of ${maxPayload}`, data: { limit: maxPayload } } });
+    }
+    msg.respond(text);
   } catch {
     // NATS closed meanwhile: the caller's own timeout reports it
   }

@@ -189,6 +189,11 @@ export class NatsServerMode {
       this.host.reportError(err, { clientId: ANONYMOUS, method: msg.subject });
       text = JSON.stringify(errorMessage(response.id, ErrorCodes.InternalError, 'internal error: the result cannot be encoded as JSON'));
     }
+    const natsLimit = this.nc?.info?.max_payload;
+    if (natsLimit !== undefined && Buffer.byteLength(text) > natsLimit) {
+      // NATS would refuse it and the caller would wait for its timeout: say why at once (docs/nats.md "Security")
+      text = JSON.stringify(errorMessage(response.id, ErrorCodes.TooLarge, `result too large: ${Buffer.byteLength(text)} bytes is over the NATS server's max_payload of ${natsLimit}`, { limit: natsLimit }));
+    }
     try {
       msg.respond(text);
     } catch (err) {
