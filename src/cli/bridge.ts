@@ -64,7 +64,7 @@ export const bridge: Command = async (argv: readonly string[], io: CliIO): Promi
       },
       to,
       ...natsOptionsFrom(values),
-      onError: (err) => io.stderr(`sidewire: bridge: ${(err as Error)?.message ?? String(err)}\n`),
+      onError: (err) => io.stderr(`sidewire: bridge: ${typeof (err as { code?: unknown })?.code === 'string' ? `${(err as { code: string }).code}: ` : ''}${(err as Error)?.message ?? String(err)}\n`),
     });
     io.stdout(values['json'] === true ? `${JSON.stringify({ from: b.local.endpoint, to, service: b.service })}\n` : `bridging ${b.local.endpoint} to ${to} as service ${b.service}\n`);
     const s = await signal.signal;

@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { connect as natsConnect, type NatsConnection } from '@nats-io/transport-node';
 import { connect, type Client } from '../../src/client/client.js';
 import { startNatsServer, type NatsServerHandle } from '../helpers/nats-server.js';
 import { collect, runCli, spawnCli, waitForOutput, type CliResult } from '../helpers/cli.js';
@@ -189,6 +190,42 @@ describe('sidewire bridge in front of a local daemon', () => {
     assert.deepEqual(await localClient.call('echo', { local: true }), { local: true });
     const r = await runCli(['call', 'sum', '[2,3]', '--endpoint', local], env, 60_000);
     assert.equal(r.stdout.trim(), '5', r.stderr);
+  });
+});
+
+describe('regression: the bridge survives notifications it cannot pass on while the local daemon is away', () => {
+  const { dir, cleanup } = tempDir('swnq');
+  const env = { XDG_RUNTIME_DIR: dir };
+  const local = `unix://${path.join(dir, 'q.sock')}`;
+  const service = uniqueName('q');
+  let daemon: ChildProcess | undefined;
+  let bridgeProc: ChildProcess | undefined;
+  after(async () => {
+    await stop(bridgeProc);
+    await stop(daemon);
+    cleanup();
+  });
+
+  it('1500 NATS notifications with the daemon stopped (over the 1000-message queue): the bridge still answers', async () => {
+    daemon = spawnCli(['serve', '--endpoint', local], env);
+    await waitForOutput(daemon, /pid file: .*\n/, 60_000);
+    bridgeProc = spawnCli(['bridge', '--from', local, '--to', nats.url, '--service', service], env);
+    let bridgeErr = '';
+    bridgeProc.stderr!.on('data', (d: Buffer) => (bridgeErr += String(d)));
+    await waitForOutput(bridgeProc, `as service ${service}`, 60_000);
+    const stopped = await stop(daemon);
+    assert.equal(stopped?.code, 0);
+    const nc: NatsConnection = await natsConnect({ servers: `127.0.0.1:${nats.port}` });
+    try {
+      for (let i = 0; i < 1500; i++) nc.publish(`${service}.rpc.hook.event`, JSON.stringify({ i }));
+      await nc.flush();
+      await eventually(async () => (/ERR_QUEUE_FULL/.test(bridgeErr) ? true : undefined), 'the bridge reporting the full queue');
+      const hello = (await nc.request(`${service}.rpc.$/hello`, '{}', { timeout: 60_000 })).json<{ result?: { capabilities?: { bridge?: boolean } } }>();
+      assert.equal(hello.result?.capabilities?.bridge, true);
+      assert.equal(bridgeProc.exitCode, null, bridgeErr);
+    } finally {
+      await nc.close();
+    }
   });
 });
 
