@@ -80,3 +80,7 @@ export type { PeerIdentity } from './protocol/client-info.js';
 export type { AccessPolicy } from './server/access-policy.js';
 export type { StatsClient } from './observability/server-vitals.js';
 export type { SpawnOptions } from './client/start-on-demand.js';
+
+export { bridge } from './nats/bridge.js';
+export type { BridgeOptions, Bridge } from './nats/bridge.js';
+export type { NatsOptions } from './transport/nats/nats-options.js';

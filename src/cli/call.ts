@@ -13,6 +13,7 @@ import { ENDPOINT_HELP, TOKEN_HELP, formatHelp, timeoutHelp, wantsHelp } from '.
 import { CLIENT_OPTIONS, EXIT, UsageError, parseCommandArgs, type CliIO, type Command } from './io.js';
 import { parseParamsJson, readParamsText } from './params-input.js';
 import { positiveInt } from './serve.js';
+import { natsOptionsFrom } from './nats-flags.js';
 
 const HELP = formatHelp({
   usage: 'sidewire call METHOD [JSON | - | @FILE] [options]',
@@ -32,6 +33,7 @@ export function clientOptionsFrom(values: Record<string, string | boolean | unde
     ...(values['name'] === undefined ? {} : { name: values['name'] as string }),
     ...(values['endpoint'] === undefined ? {} : { endpoint: values['endpoint'] as string }),
     ...(typeof values['token'] === 'string' ? { token: values['token'] } : {}),
+    ...natsOptionsFrom(values),
     env: io.env,
     client: { name: 'sidewire-cli', version: VERSION },
     ...optionalSpawn(values),

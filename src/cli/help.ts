@@ -27,9 +27,11 @@ export const ENDPOINT_HELP: readonly HelpOption[] = [
   { flag: '--name N', text: 'service name (socket, discovery and pid file names)', default: 'the app name' },
   {
     flag: '--endpoint E',
-    text: 'unix:///abs/path.sock | unix:@name | pipe://name | tcp://127.0.0.1:PORT | auto',
+    text: 'unix:///abs/path.sock | unix:@name | pipe://name | tcp://127.0.0.1:PORT | nats://HOST:PORT | auto',
     default: '<APP>_ENDPOINT, else the platform default (sidewire doctor shows it)',
   },
+  { flag: '--service S', text: 'on a nats:// endpoint: the service (subjects <S>.rpc.<method>, <S>.evt.<topic>; docs/nats.md)', default: 'the app name' },
+  { flag: '--nats-token-file F / --nats-creds F', text: 'on a nats:// endpoint: the NATS token file or .creds file' },
   { flag: '--json', text: 'machine-readable output' },
   { flag: '-h, --help', text: 'show this help' },
 ];

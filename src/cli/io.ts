@@ -49,6 +49,9 @@ export const ENDPOINT_OPTIONS = {
   app: { type: 'string' },
   name: { type: 'string' },
   endpoint: { type: 'string' },
+  service: { type: 'string' },
+  'nats-token-file': { type: 'string' },
+  'nats-creds': { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies Options;

@@ -18,6 +18,7 @@ export const commands: Record<string, () => Promise<Command>> = {
   reload: async () => (await import('./control.js')).reload,
   stop: async () => (await import('./control.js')).stop,
   tasks: async () => (await import('./tasks.js')).tasks,
+  bridge: async () => (await import('./bridge.js')).bridge,
 };
 
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {

@@ -8,6 +8,7 @@
  * current config as `config`, so a reload is visible.
  */
 import type { AccessPolicy } from '../server/access-policy.js';
+import type { NatsOptions } from '../transport/nats/nats-options.js';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { createDaemon, type Daemon } from '../daemon/daemon.js';
 import type { ReferenceService } from './reference-daemon.js';
@@ -59,6 +60,10 @@ export interface ServeDaemonOptions {
   readonly allow?: AccessPolicy;
   /** Stop once no client has been connected for this long (`--idle-exit-ms`). @default 0 (never) */
   readonly idleExitMs?: number;
+  /** On a nats:// endpoint (`--service`). @default the app name */
+  readonly service?: string;
+  /** On a nats:// endpoint: credentials (`--nats-token-file`, `--nats-creds`). @default none */
+  readonly nats?: NatsOptions;
 }
 
 /** The reference daemon's kit; register the reference methods on `daemon.server`, then `start()`. */
@@ -74,6 +79,8 @@ export function createServeDaemon(options: ServeDaemonOptions): Daemon<Reference
     ...(options.pidFile === undefined ? {} : { pidFile: options.pidFile }),
     ...(options.allow === undefined ? {} : { allow: options.allow }),
     ...(options.idleExitMs === undefined ? {} : { idleExitMs: options.idleExitMs }),
+    ...(options.service === undefined ? {} : { service: options.service }),
+    ...(options.nats === undefined ? {} : { nats: options.nats }),
     config: {
       defaults: {},
       schema: serveConfigSchema,

@@ -6,6 +6,8 @@
  * - any other endpoint: `<runtime dir>/<name>-<12 hex digits of the endpoint's sha256>.pid`.
  * `--pid-file PATH` overrides both.
  */
+import { isNatsEndpoint, parseNatsEndpoint } from '../endpoint/nats-url.js';
+import { currentUser, runtimeDirFor } from '../endpoint/runtime-dir.js';
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { formatEndpoint } from '../endpoint/parse.js';
@@ -26,6 +28,12 @@ export interface ServeIdentityInput {
  * @throws EndpointError for an invalid app, name or endpoint
  */
 export function servePidFile(input: ServeIdentityInput): string | undefined {
+  if (input.pidFile !== undefined) return path.resolve(input.pidFile);
+  if (isNatsEndpoint(input.endpoint)) {
+    // docs/nats.md: one pid file per NATS server and service
+    const key = createHash('sha256').update(parseNatsEndpoint(input.endpoint).url).digest('hex').slice(0, 12);
+    return path.join(runtimeDirFor(input.app, input.env, currentUser()), `${input.name ?? input.app}-nats-${key}.pid`);
+  }
   const resolved = resolveEndpoint({
     app: input.app,
     ...(input.name === undefined ? {} : { name: input.name }),

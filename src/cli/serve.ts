@@ -3,6 +3,7 @@
  * the foreground until SIGINT/SIGTERM or `sidewire stop`, then closes gracefully and exits 0.
  * SIGHUP reloads the config. The pid file follows an explicit endpoint (serve-identity.ts).
  */
+import { natsOptionsFrom } from './nats-flags.js';
 import { createServeDaemon } from './serve-daemon.js';
 import { installReferenceDaemon } from './reference-daemon.js';
 import { ENDPOINT_OPTIONS, EXIT, UsageError, parseCommandArgs, type CliIO, type Command } from './io.js';
@@ -120,6 +121,7 @@ export const serve: Command = async (argv: readonly string[], io: CliIO): Promis
     ...(name === undefined ? {} : { name }),
     ...(endpoint === undefined ? {} : { endpoint }),
     ...(pidFile === undefined ? {} : { pidFile }),
+    ...natsOptionsFrom(values),
     allowRemote,
     ...(allow === undefined ? {} : { allow }),
     ...(idleExitMs === undefined ? {} : { idleExitMs }),

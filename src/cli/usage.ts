@@ -16,6 +16,7 @@ Commands:
   reload     make a daemon re-read its config (the old one stays on error)
   stop       stop a daemon gracefully and wait until it is gone
   tasks      task control (docs/tasks.md): tasks serve | tasks start TEXT [--follow] | tasks cancel|close|resume TASK_ID
+  bridge     export a running local server's methods and events onto NATS: sidewire bridge --to nats://HOST:PORT
   help       show this text (help <command>: that command's help)
 
 Options:
@@ -25,7 +26,8 @@ Options:
 Options for every command that talks to an endpoint:
   --app A        application name (runtime dir and env var <APP>_ENDPOINT)   default: sidewire
   --name N       service name (socket/discovery/pid file name)              default: the app name
-  --endpoint E   unix:///abs/path.sock | ipc:///abs/path.sock | unix:@name | pipe://name | tcp://127.0.0.1:PORT | auto
+  --endpoint E   unix:///abs/path.sock | ipc:///abs/path.sock | unix:@name | pipe://name | tcp://127.0.0.1:PORT | nats://HOST:PORT | auto
+  --service S    on a nats:// endpoint: the service (subjects <S>.rpc.<method>, <S>.evt.<topic>)   default: the app name
                                                                            default: <APP>_ENDPOINT, else the platform default
   --json         machine-readable output
 

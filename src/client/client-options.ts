@@ -15,6 +15,7 @@ import type { ClientTarget, ClientTargetOptions } from '../transport/client-targ
 import type { Timers } from '../util/timers.js';
 import type { ClientMetrics } from '../observability/client-metrics.js';
 import type { Logger } from '../observability/logger.js';
+import { NATS_CHECK, type NatsOptions } from '../transport/nats/nats-options.js';
 
 /** Opens the byte stream for one connection attempt. */
 export type TransportFactory = (target: ClientTarget, options: { timeoutMs: number }) => Promise<Socket>;
@@ -120,6 +121,16 @@ export interface ClientOptions extends ClientTargetOptions {
    * @default undefined (ERR_NOT_RUNNING when nothing listens)
    */
   readonly spawn?: SpawnOptions;
+  /**
+   * On a `nats://` endpoint (docs/nats.md): the service to call, the first token of its subjects.
+   * @default the app name
+   */
+  readonly service?: string;
+  /**
+   * On a `nats://` endpoint: credentials and TLS for the NATS server (never in the endpoint string).
+   * @default {} (no credentials, plain TCP)
+   */
+  readonly nats?: NatsOptions;
 }
 
 export interface NotifyOptions {
@@ -207,6 +218,8 @@ const CLIENT_CHECKS: { readonly [K in keyof ClientOptions]-?: Check } = {
   maxBufferedBytes: integer(1, Number.MAX_SAFE_INTEGER),
   logger: withMethods('debug', 'info', 'warn', 'error'),
   spawn: nested({ command: nonEmptyText, args: { expected: 'an array of strings', test: (v) => Array.isArray(v) && v.every((a) => typeof a === 'string') }, env: object, cwd: text, readyTimeoutMs: millis(1) }, true),
+  service: text,
+  nats: NATS_CHECK,
 };
 
 /**

@@ -7,6 +7,9 @@ import { isSidewireError, createError } from '../errors.js';
 import { connectTransport } from '../transport/connect.js';
 import { PROTOCOL_VERSION, VERSION } from '../version.js';
 import { CLIENT_DEFAULTS, type ClientOptions } from './client-options.js';
+import { isNatsEndpoint, parseNatsEndpoint } from '../endpoint/nats-url.js';
+import { checkService } from '../transport/nats/subjects.js';
+import { NatsClientStream } from './nats-stream.js';
 import { resolveClientTarget } from '../transport/client-target.js';
 import { resolveSharedMemory } from '../transport/shm/shm-options.js';
 import { BinaryStream } from '../stream/binary/binary-stream.js';
@@ -44,12 +47,20 @@ export async function handshake(options: ClientOptions, handlers: SessionHandler
 async function handshakeIn(mode: ClientWireMode, options: ClientOptions, handlers: SessionHandlers, subscribe: readonly string[]): Promise<Handshake> {
   const timers = options.timers ?? realTimers;
   const timeoutMs = options.connectTimeoutMs ?? CLIENT_DEFAULTS.connectTimeoutMs;
+  const maxMessageBytes = options.maxMessageBytes ?? CLIENT_DEFAULTS.maxMessageBytes;
+  if (isNatsEndpoint(options.endpoint)) {
+    // docs/nats.md: the same session over NATS instead of a socket (JSON only, no token, no shm)
+    const nats = parseNatsEndpoint(options.endpoint);
+    const service = checkService(options.service ?? options.app ?? 'sidewire');
+    const stream = await NatsClientStream.open(nats, service, { nats: options.nats, maxMessageBytes, timeoutMs });
+    return hello(stream, { endpoint: nats.url, mode: 'json', timeoutMs, timers, options, handlers, subscribe });
+  }
   const target = resolveClientTarget(options);
   const endpoint = formatEndpoint(target.endpoint);
   const socket = options.transportFactory
     ? await options.transportFactory(target, { timeoutMs })
     : await connectTransport(target.endpoint, { timeoutMs });
-  const stream = createClientStream(socket, mode, { timers, maxMessageBytes: options.maxMessageBytes ?? CLIENT_DEFAULTS.maxMessageBytes });
+  const stream = createClientStream(socket, mode, { timers, maxMessageBytes });
   const binary = stream instanceof BinaryStream ? stream : undefined;
   const shmSettings = binary === undefined ? undefined : resolveSharedMemory(options.sharedMemory);
   const shm = shmSettings === undefined ? undefined : binary?.offerSharedMemory(shmSettings);
@@ -112,4 +123,32 @@ function handshakeError(err: unknown, endpoint: string, timeoutMs: number, hadTo
     });
   }
   return err instanceof Error ? err : new Error(String(err));
+}
+
+/** `$/hello` over a NATS stream (nats-stream.ts): no token, no shared memory. */
+async function hello(
+  stream: NatsClientStream,
+  how: { endpoint: string; mode: ClientWireMode; timeoutMs: number; timers: typeof realTimers; options: ClientOptions; handlers: SessionHandlers; subscribe: readonly string[] },
+): Promise<Handshake> {
+  const session = new RpcSession(stream, how.handlers, { timers: how.timers, endpoint: how.endpoint });
+  const client = how.options.client ?? { name: 'sidewire-client', version: VERSION };
+  const params = {
+    protocol: PROTOCOL_VERSION,
+    client: { name: client.name, version: client.version, pid: process.pid, ppid: process.ppid },
+    ...(how.subscribe.length === 0 ? {} : { subscribe: how.subscribe }),
+  };
+  try {
+    const result = (await session.request('$/hello', params, { timeoutMs: how.timeoutMs })) as HelloResult;
+    return { session, hello: result, endpoint: how.endpoint, mode: how.mode };
+  } catch (err) {
+    session.close();
+    if (err instanceof ResponseError && (err.data as { noResponders?: unknown } | undefined)?.noResponders === true) {
+      throw createError('ERR_NOT_RUNNING', `${err.message} (${how.endpoint})`, {
+        cause: err,
+        fixes: [`start one: sidewire serve --endpoint ${how.endpoint} --service ${String((err.data as { service?: unknown }).service)}`, 'or check --service'],
+        details: { endpoint: how.endpoint },
+      });
+    }
+    throw handshakeError(err, how.endpoint, how.timeoutMs, false, '(none: NATS endpoints have no discovery file)');
+  }
 }

@@ -31,7 +31,7 @@ export interface ClientInfo {
   /** 12 lowercase hex characters, unique among live connections. */
   readonly clientId: string;
   /** Wire mode of the connection. */
-  readonly mode: 'json' | 'binary' | 'text' | 'lsp';
+  readonly mode: 'json' | 'binary' | 'text' | 'lsp' | 'nats';
   /** When the connection was accepted (epoch ms). */
   readonly connectedAt: number;
   /** True once `$/hello` succeeded. */

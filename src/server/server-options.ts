@@ -4,6 +4,7 @@ import type { Endpoint } from '../endpoint/endpoint.js';
 import type { SlowConsumerPolicy } from '../stream/batch-writer.js';
 import type { DurableOption } from './durable/durable-store.js';
 import type { Timers } from '../util/timers.js';
+import { NATS_CHECK, type NatsOptions } from '../transport/nats/nats-options.js';
 import type { ModeHandlers } from './connection-router.js';
 import type { Logger } from '../observability/logger.js';
 import type { ServerMetrics } from '../observability/metrics.js';
@@ -271,6 +272,17 @@ export interface ServerOptions {
    * @default undefined (anyone who can open the endpoint)
    */
   readonly allow?: AccessPolicy;
+  /**
+   * On a `nats://` endpoint (docs/nats.md): the service name, the first token of every subject
+   * (`<service>.rpc.<method>`, `<service>.evt.<topic>`) and the queue group instances share.
+   * @default the app name
+   */
+  readonly service?: string;
+  /**
+   * On a `nats://` endpoint: credentials and TLS for the NATS server (never in the endpoint string).
+   * @default {} (no credentials, plain TCP)
+   */
+  readonly nats?: NatsOptions;
 }
 
 /** The allowed values of every limit (a key of `ServerLimits` without a row here does not compile). */
@@ -321,6 +333,8 @@ const SERVER_CHECKS: { readonly [K in keyof ServerOptions]-?: Check } = {
   sharedMemory: either(bool, object), // its ranges: resolveSharedMemory (shm-options.ts), also at construction
   timers: withMethods('setTimeout', 'clearTimeout', 'now'),
   allow: either(oneOf('same-user'), object, func), // the lists: resolveAccessPolicy (access-policy.ts)
+  service: text,
+  nats: NATS_CHECK,
 };
 
 /**

@@ -33,6 +33,9 @@ import { createServerObserver, type ServerObserver } from '../observability/serv
 import { ServerVitals } from '../observability/server-vitals.js';
 import { createAdapterPort, EventTaps, type AdapterPort } from './adapter-port.js';
 import { resolveAccessPolicy } from './access-policy.js';
+import { isNatsEndpoint, parseNatsEndpoint } from '../endpoint/nats-url.js';
+import { NatsServerMode, natsDurablePaths } from './nats-mode.js';
+import { checkService } from '../transport/nats/subjects.js';
 
 /** Where a reported error happened. */
 export interface ErrorSite {
@@ -91,6 +94,8 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
   private readonly taps = new EventTaps();
   /** Backpressure on events, per connection. */
   private readonly flow: EventFlow;
+  /** On a `nats://` endpoint: the NATS side (docs/nats.md); no socket is bound then. */
+  private readonly nats: NatsServerMode | undefined;
 
   constructor(options: ServerOptions = {}) {
     super();
@@ -146,6 +151,15 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
         this.emit('disconnect', client, info);
       },
     });
+    this.nats = isNatsEndpoint(options.endpoint)
+      ? new NatsServerMode(
+          { ...this.host, info: this.info, capabilities: () => this.capabilities(), durable: this.durable, stats: () => this.vitals.stats(this.observer.metrics),
+            durablePaths: () => natsDurablePaths(options) },
+          parseNatsEndpoint(options.endpoint),
+          checkService(options.service ?? options.app ?? 'sidewire'),
+          options.nats,
+        )
+      : undefined;
     this.lifecycle = new ServerLifecycle({
       options,
       info: this.info,
@@ -162,6 +176,7 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
 
   /** The real endpoint (with the real TCP port), formatted; '' before `listen()`. */
   get endpoint(): string {
+    if (this.nats !== undefined) return this.nats.endpoint.url;
     const listener = this.lifecycle.listener;
     return listener === undefined ? '' : formatEndpoint(listener.endpoint);
   }
@@ -254,7 +269,7 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
     }
     if (this.taps.size > 0) this.taps.emit(topic, data);
     let msg: PreparedMessage | undefined;
-    let n = 0;
+    let n = this.nats?.publish(topic, data) ?? 0;
     for (const conn of this.conns.values()) {
       if (!conn.authenticated || !conn.wants(topic)) continue;
       msg ??= new PreparedMessage(notificationMessage(topic, data));
@@ -283,6 +298,10 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
 
   /** Starts listening. Called by `serve()`; call it yourself after `createServer()`. */
   async listen(): Promise<this> {
+    if (this.nats !== undefined) {
+      await this.nats.start();
+      return this;
+    }
     await this.lifecycle.listen();
     return this;
   }
@@ -293,6 +312,11 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
    * `listen()` it only changes where `listen()` will bind. On failure nothing changes.
    */
   rebind(endpoint: string | Endpoint): Promise<void> {
+    if (this.nats !== undefined) {
+      // the daemon kit rebinds to the endpoint it was given before listening: the same NATS server is a no-op
+      if (isNatsEndpoint(endpoint) && parseNatsEndpoint(endpoint).url === this.nats.endpoint.url) return Promise.resolve();
+      return Promise.reject(createError('ERR_INVALID_ARGUMENT', `a server on ${this.nats.endpoint.url} cannot move to another endpoint`, { fixes: ['close it and create a new server'] }));
+    }
     return this.lifecycle.rebind(endpoint);
   }
 
@@ -301,6 +325,7 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
    * -32005), answer the rest with -32005 and abort them, then close connections and the listener.
    */
   close(options: CloseOptions = {}): Promise<void> {
+    if (this.nats !== undefined) return this.nats.close(options.deadlineMs ?? 5000).then(() => this.durable.stop());
     return this.lifecycle.close(options.deadlineMs ?? 5000);
   }
 

@@ -7,9 +7,10 @@
  */
 import * as path from 'node:path';
 import type { Endpoint } from '../endpoint/endpoint.js';
-import { currentUser, ensureRuntimeDir } from '../endpoint/runtime-dir.js';
+import { currentUser, ensureRuntimeDir, runtimeDirFor } from '../endpoint/runtime-dir.js';
 import { SidewireError, systemCode, createError } from '../errors.js';
 import { resolveClientEndpoint, type ClientTargetOptions } from '../transport/client-target.js';
+import { isNatsEndpoint, parseNatsEndpoint } from '../endpoint/nats-url.js';
 import { checkPath, ensurePrivateDir } from '../util/safe-file.js';
 
 export interface DurablePaths {
@@ -45,7 +46,14 @@ export function durablePaths(r: DurablePathInputs): DurablePaths {
 }
 
 /** The durable paths a client with these options uses (same resolution as the server). */
-export function clientDurablePaths(options: ClientTargetOptions): DurablePaths {
+export function clientDurablePaths(options: ClientTargetOptions & { readonly service?: string }): DurablePaths {
+  if (isNatsEndpoint(options.endpoint)) {
+    // docs/nats.md: a NATS client spools beside, not into, a local server's spool dir
+    const nats = parseNatsEndpoint(options.endpoint);
+    const app = options.app ?? 'sidewire';
+    const runtimeDir = runtimeDirFor(app, options.env ?? process.env, currentUser());
+    return durablePaths({ endpoint: { kind: 'tcp', host: nats.host, port: nats.port }, runtimeDir, name: `${options.name ?? app}.nats-${options.service ?? app}` });
+  }
   return durablePaths(resolveClientEndpoint(options));
 }
 

@@ -12,6 +12,11 @@ export class Arrivals<T> {
   constructor(private readonly what: string) {}
 
   /** True once `end()` was called. */
+  /** Items received and not taken yet. */
+  get pending(): number {
+    return this.items.length;
+  }
+
   get isEnded(): boolean {
     return this.ended;
   }

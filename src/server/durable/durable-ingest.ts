@@ -100,14 +100,19 @@ export class DurableIngest {
     this.scanLater(0);
   }
 
-  /** The `$/durable` handler. */
-  async handle(params: unknown, conn: Connection): Promise<DurableResult> {
+  /**
+   * The `$/durable` handler. `order`: `record-first` (spool files, `$/durable`: the id is in the
+   * seen log before the handler runs, so a crash mid-handler never runs it twice) or
+   * `handler-first` (JetStream, docs/nats.md: the broker redelivers what was not acknowledged, so
+   * the id is recorded once the handler returned and a crash mid-handler loses nothing).
+   */
+  async handle(params: unknown, conn: Pick<Connection, 'clientId' | 'info'>, order: 'record-first' | 'handler-first' = 'record-first'): Promise<DurableResult> {
     if (!this.enabled || this.where === undefined) throw new ResponseError(ErrorCodes.MethodNotFound, 'method not found: $/durable (durable notifications are off on this server)');
     const messages = batchParam(params);
     const ctx = { clientId: conn.clientId, info: () => conn.info() };
     return this.enqueue(async () => {
       let delivered = 0;
-      for (const m of messages) if (await this.deliverOne(m, ctx)) delivered++;
+      for (const m of messages) if (await this.deliverOne(m, ctx, order)) delivered++;
       return { delivered, duplicates: messages.length - delivered };
     });
   }
@@ -155,11 +160,12 @@ export class DurableIngest {
   }
 
   /** Delivers one message unless its id was seen; true when delivered. */
-  private async deliverOne(m: DurableMessage, ctx: { clientId: string; info: () => ClientInfo }): Promise<boolean> {
+  private async deliverOne(m: DurableMessage, ctx: { clientId: string; info: () => ClientInfo }, order: 'record-first' | 'handler-first' = 'record-first'): Promise<boolean> {
     if (this.recent.has(m.id)) return false;
     this.recent.add(m.id);
     try {
-      await this.store!.deliver(m, { clientId: ctx.clientId, dispatch: () => this.dispatch(m, ctx) });
+      // the store decides when the handler runs (a store whose write is the effect never dispatches)
+      await this.store!.deliver(m, { clientId: ctx.clientId, order, dispatch: () => this.dispatch(m, ctx) });
     } catch (err) {
       this.recent.delete(m.id);
       this.deps.report(err, { clientId: ctx.clientId, method: m.method });

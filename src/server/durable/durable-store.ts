@@ -11,6 +11,14 @@ export interface DurableDelivery {
   readonly clientId: string;
   /** Runs the server's notification handler for `message.method` (errors are reported, not thrown). */
   dispatch(): Promise<void>;
+  /**
+   * When a store that dispatches should record the id: `record-first` (spool files, `$/durable`:
+   * a crash mid-handler never runs it twice) or `handler-first` (JetStream, docs/nats.md: the
+   * broker redelivers what was not acknowledged, so a crash mid-handler loses nothing). A store
+   * whose own write is the effect (the reference inbox) ignores it.
+   * @default 'record-first'
+   */
+  readonly order?: 'record-first' | 'handler-first';
 }
 
 /**

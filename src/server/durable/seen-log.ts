@@ -3,7 +3,10 @@
  * fsync'd before the handler runs), compacted to the last `window` ids when it grows to twice
  * that. A crash between the log write and the handler loses that one message for the handler
  * (at most once); nothing is ever handed to a handler twice. The log lives in the spool dir, which
- * is checked before the log is opened; appends are all or nothing (append-log.ts).
+ * is checked before the log is opened; appends are all or nothing (append-log.ts). A
+ * `handler-first` delivery (JetStream, docs/nats.md) runs the handler before the write instead:
+ * the broker redelivers what was not acknowledged, so nothing is lost, and only a crash between
+ * the handler's return and the write runs it twice.
  */
 import { writeFileAtomic } from '../../util/atomic-file.js';
 import { AppendLog } from '../../spool/append-log.js';
@@ -47,6 +50,7 @@ export class SeenLog implements DurableStore {
   }
 
   async deliver(message: DurableMessage, delivery: DurableDelivery): Promise<void> {
+    if (delivery.order === 'handler-first') await delivery.dispatch();
     try {
       await this.open();
       await this.log.append(Buffer.from(JSON.stringify(message.id) + '\n'));
@@ -56,7 +60,7 @@ export class SeenLog implements DurableStore {
     this.lines++;
     this.recent.push(message.id);
     if (this.recent.length > this.window) this.recent.splice(0, this.recent.length - this.window);
-    await delivery.dispatch();
+    if (delivery.order !== 'handler-first') await delivery.dispatch();
     if (this.lines >= 2 * this.window) await this.compact();
   }
 
