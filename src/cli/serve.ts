@@ -23,6 +23,7 @@ const HELP = formatHelp({
     { flag: '--allow-remote', text: 'allow a non-loopback TCP --endpoint (other machines can connect; clients need the token)', default: 'off (loopback only)' },
     { flag: '--health-port N', text: 'GET /health and /metrics on http://127.0.0.1:N (0 = a free port, printed)', default: 'off' },
     { flag: '--health-socket PATH', text: 'the same on a unix socket', default: 'off' },
+    { flag: '--dashboard', text: 'live web dashboard on the health port (a free loopback port unless --health-port); prints its URL with the control token', default: 'off' },
   ],
   examples: ['sidewire serve', 'sidewire serve --app myapp --config ./myapp.json', 'sidewire serve --endpoint unix:///tmp/a.sock --tick-ms 100'],
 });
@@ -111,12 +112,13 @@ export const serve: Command = async (argv: readonly string[], io: CliIO): Promis
     throw err;
   }
   if (values['json'] === true) {
-    io.stdout(JSON.stringify({ endpoint: server.endpoint, discoveryPath: server.discoveryPath ?? null, pid: process.pid, pidFile: kit.pidFile ?? null, health: server.healthUrl ?? null }) + '\n');
+    io.stdout(JSON.stringify({ endpoint: server.endpoint, discoveryPath: server.discoveryPath ?? null, pid: process.pid, pidFile: kit.pidFile ?? null, health: server.healthUrl ?? null, dashboard: server.dashboardUrl ?? null }) + '\n');
   } else {
     io.stdout(`listening on ${server.endpoint}\n`);
     if (server.discoveryPath !== undefined) io.stdout(`discovery file: ${server.discoveryPath}\n`);
     if (kit.pidFile !== undefined) io.stdout(`pid file: ${kit.pidFile}\n`);
     if (server.healthUrl !== undefined) io.stdout(`health: ${server.healthUrl}/health (metrics: ${server.healthUrl}/metrics)\n`);
+    if (server.dashboardUrl !== undefined) io.stdout(`dashboard: ${server.dashboardUrl}\n`);
   }
   const stopped = await kit.stopped;
   daemon.stop();

@@ -71,6 +71,8 @@ export interface BatchedHistogramOptions {
 export interface BatchedHistogram extends Histogram<string> {
   /** The slot that records observations for `label` (bounded; see `BoundedLabels`). */
   slot(label: string): HistogramSlot;
+  /** The bucket upper bounds and every label's slot (for percentiles; docs/observability.md "Dashboard"). */
+  slots(): { readonly bounds: Float64Array; readonly entries: Iterable<readonly [string, HistogramSlot]> };
 }
 
 let BatchedHistogramClass: (new (options: BatchedHistogramOptions) => BatchedHistogram) | undefined;
@@ -107,6 +109,10 @@ function defineBatchedHistogram(Base: typeof Histogram): new (options: BatchedHi
     /** The slot that records observations for `label` (bounded; see `BoundedLabels`). */
     slot(label: string): HistogramSlot {
       return this.#slots.get(label);
+    }
+
+    slots(): { readonly bounds: Float64Array; readonly entries: Iterable<readonly [string, HistogramSlot]> } {
+      return { bounds: this.#bounds, entries: this.#slots.entries() };
     }
 
     /** Exposition data in prom-client's shape (what the registry formats). */

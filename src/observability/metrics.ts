@@ -10,6 +10,7 @@
 import type { Counter, Gauge, Registry } from 'prom-client';
 import type { WireMode } from '../framing/sniff.js';
 import { createBatchedHistogram, type BatchedHistogram } from './batched-histogram.js';
+import { histogramPercentiles, type MethodLatency } from './latency-percentiles.js';
 import { BoundedLabels } from './bounded-labels.js';
 import type { TrafficMeter } from './traffic-meter.js';
 import { checkBuckets, checkLimit, metricPrefix, registerInto, type MetricsOptions } from './metric-options.js';
@@ -266,6 +267,16 @@ export class ServerMetrics {
       errors: this.#errorsTotal,
       eventsDropped: this.#droppedTotal(),
     };
+  }
+
+  /** Request latency percentiles per method, from the duration histogram's buckets (see `histogramPercentiles`). */
+  latencies(): MethodLatency[] {
+    const { bounds, entries } = this.#prom.durations.slots();
+    const out: MethodLatency[] = [];
+    for (const [method, slot] of entries) {
+      if (slot.count > 0) out.push({ method, mean: slot.sum / slot.count, ...histogramPercentiles(bounds, slot.counts, slot.count) });
+    }
+    return out;
   }
 
   /** The registry's metrics in Prometheus text format. */

@@ -30,6 +30,7 @@ import { topicProblem } from '../protocol/topics.js';
 import type { ServerMetrics } from '../observability/metrics.js';
 import { createServerObserver, type ServerObserver } from '../observability/server-observer.js';
 import { ServerVitals } from '../observability/server-vitals.js';
+import type { DashboardDaemon } from '../observability/server-health.js';
 
 /** Where a reported error happened. */
 export interface ErrorSite {
@@ -79,6 +80,7 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
   readonly text: ServerTextMode;
   /** Metrics, diagnostics channels, logger. */
   private readonly observer: ServerObserver;
+  private dashboardDaemon: DashboardDaemon | undefined;
   private readonly vitals: ServerVitals;
   /** Shared-memory side channel settings (undefined: `sharedMemory: false`). */
   private readonly sharedMemory: SharedMemorySettings | undefined;
@@ -89,6 +91,8 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
     this.timers = options.timers ?? realTimers;
     this.info = { name: options.server?.name ?? options.app ?? 'sidewire', version: options.server?.version ?? VERSION };
     this.observer = createServerObserver(options);
+    const dashboard = options.health?.dashboard;
+    if (dashboard !== undefined && dashboard !== false) this.observer.enableTail({ payloads: dashboard !== true && dashboard.payloads === true });
     this.vitals = new ServerVitals({ closing: () => this.lifecycle.closing, connections: () => this.sockets.size, version: this.info.version, now: () => this.timers.now() });
     this.sharedMemory = resolveSharedMemory(options.sharedMemory);
     this.reservedMethods = createReservedMethods({
@@ -131,6 +135,8 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
       durable: this.durable,
       observer: this.observer,
       vitals: this.vitals,
+      dashboardDaemon: () => this.dashboardDaemon,
+      token: () => this.token,
       conns: this.conns,
       sockets: this.sockets,
       acceptor: this.acceptor,
@@ -219,7 +225,21 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
       msg ??= new PreparedMessage(notificationMessage(topic, data));
       if (conn.stream.send(msg, 'event') === 'queued') n++;
     }
+    this.observer.published(topic, data, n);
     return n;
+  }
+
+  /**
+   * The controls the dashboard offers (`health.dashboard`): the daemon kit sets PAUSE / RESUME /
+   * RELOAD and its state here before `listen()`. @internal
+   */
+  useDashboardControls(daemon: DashboardDaemon): void {
+    this.dashboardDaemon = daemon;
+  }
+
+  /** The dashboard page URL, with `?token=` when it has controls (`health.dashboard`); undefined without one. */
+  get dashboardUrl(): string | undefined {
+    return this.lifecycle.healthServer?.dashboardUrl;
   }
 
   /** Snapshots of the connected JSON/binary clients. */
