@@ -13,6 +13,7 @@ export const DASHBOARD_SCRIPT = String.raw`
   var sum = function (r) { var n = 0; for (var k in r) n += r[k]; return n; };
   var fmt = function (n) { return n >= 1e6 ? (n / 1e6).toFixed(1) + 'M' : n >= 1e4 ? (n / 1e3).toFixed(1) + 'k' : Math.round(n * 10) / 10 + ''; };
   var ms = function (s) { return s === null ? '&gt; max' : (s * 1000 >= 1 ? (s * 1000).toFixed(0) + ' ms' : (s * 1e6).toFixed(0) + ' µs'); };
+  var bytes = function (n) { return n >= 1e6 ? (n / 1e6).toFixed(1) + ' MB' : n >= 1e3 ? (n / 1e3).toFixed(1) + ' kB' : n + ' B'; };
   var esc = function (s) { return String(s).replace(/[&<>"']/g, function (c) { return '&#' + c.charCodeAt(0) + ';'; }); };
   var dur = function (secs) { secs = Math.max(0, Math.floor(secs)); var h = Math.floor(secs / 3600), m = Math.floor(secs / 60) % 60, s = secs % 60; return (h ? h + 'h ' : '') + (h || m ? m + 'm ' : '') + s + 's'; };
   var MAX_POINTS = 300;
@@ -66,7 +67,7 @@ export const DASHBOARD_SCRIPT = String.raw`
     $('clients').innerHTML = s.clients.map(function (c) {
       var h = c.client || {};
       return '<tr data-client="' + esc(c.clientId) + '"><td>' + esc(c.clientId) + '</td><td>' + esc(c.mode) + '</td><td>' + esc(h.name || '') + '</td><td>' + esc(h.pid === undefined ? '' : h.pid) + '</td><td>' + esc(h.ppid === undefined ? '' : h.ppid) +
-        '</td><td>' + dur((s.time - c.connectedAt) / 1000) + '</td><td>' + c.inFlight + '</td><td>' + fmt(c.bufferedBytes) + ' B</td><td>' + c.droppedEvents + '</td><td>' + esc(c.subscriptions.join(', ')) + '</td></tr>';
+        '</td><td>' + dur((s.time - c.connectedAt) / 1000) + '</td><td>' + c.inFlight + '</td><td>' + bytes(c.bufferedBytes) + '</td><td>' + c.droppedEvents + '</td><td>' + esc(c.subscriptions.join(', ')) + '</td></tr>';
     }).join('') || '<tr><td colspan="10" class="muted">no clients connected</td></tr>';
     $('latencies').innerHTML = s.latencies.map(function (l) {
       return '<tr><td>' + esc(l.method) + '</td><td>' + l.count + '</td><td>' + ms(l.mean) + '</td><td>' + ms(l.p50) + '</td><td>' + ms(l.p90) + '</td><td>' + ms(l.p99) + '</td></tr>';
