@@ -6,8 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { createError } from '../errors.js';
 import type { ClientInfo } from '../protocol/client-info.js';
 import type { EventTail } from './event-tail.js';
-import type { MethodLatency } from './latency-percentiles.js';
-import type { ServerMetricsSnapshot } from './metrics.js';
+import type { MethodLatency, ServerMetricsSnapshot } from './metrics.js';
 
 /** `health.dashboard` when it is an object (`true` takes every default). */
 export interface DashboardOptions {

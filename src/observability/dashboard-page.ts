@@ -1,11 +1,49 @@
 /**
  * The dashboard's HTML page (`GET /`, docs/observability.md "Dashboard"): one self-contained
  * document with uPlot and the page script inlined (no CDN), a strict Content-Security-Policy
- * with a per-response nonce, (inline styles allowed: uPlot sets them), and the controls only when rendered for a valid token.
+ * with a per-response script nonce (inline styles allowed: uPlot sets them), and the controls
+ * only when rendered for a valid token.
  */
 import { randomBytes } from 'node:crypto';
-import { dashboardAssets } from './dashboard-assets.js';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { DASHBOARD_SCRIPT } from './dashboard-script.js';
+
+/*
+ * uPlot's script and stylesheet are read once: from dist/observability/dashboard-assets/ (copied
+ * there by `npm run build`, so they ship in the package), else from the `uplot` package when
+ * running from source. Without them the page still works, with tables and without charts.
+ */
+export interface DashboardAssets {
+  readonly script: string;
+  readonly css: string;
+}
+
+let cached: DashboardAssets | undefined;
+
+function readAsset(file: string): string | undefined {
+  const candidates: (() => string)[] = [
+    () => fileURLToPath(new URL(`./dashboard-assets/${file}`, import.meta.url)),
+    () => createRequire(import.meta.url).resolve(`uplot/dist/${file}`),
+  ];
+  for (const where of candidates) {
+    try {
+      const text = readFileSync(where(), 'utf8');
+      if (text.length < 1_000_000) return text; // bounded: uPlot is ~50 kB
+    } catch {
+      // next candidate
+    }
+  }
+  return undefined;
+}
+
+/** The assets, or empty strings when they cannot be found (the page then draws no charts). */
+export function dashboardAssets(): DashboardAssets {
+  cached ??= { script: readAsset('uPlot.iife.min.js') ?? '', css: readAsset('uPlot.min.css') ?? '' };
+  return cached;
+}
+
 
 const STYLE = `
 body { font: 14px/1.4 system-ui, sans-serif; margin: 16px 20px; color: #1d2330; background: #f7f8fa; }
