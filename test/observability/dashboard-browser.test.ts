@@ -140,6 +140,7 @@ describe('dashboard in a real browser', () => {
       const firstRateAt = (await handle.jsonValue()) as number;
       assert.ok(firstRateAt - started <= 2000, `the rate showed in a snapshot ${firstRateAt - started} ms after traffic started`);
       await page.locator('#latencies tr', { hasText: 'echo' }).waitFor({ timeout: WAIT_MS });
+      assert.ok((await page.locator('#chart .uplot canvas').count()) > 0, 'the rate chart is drawn by the inlined uPlot');
 
       await page.click('#btn-pause');
       await page.waitForFunction(() => document.getElementById('control-result')?.textContent?.startsWith('pause: 200'), undefined, { timeout: WAIT_MS });

@@ -65,7 +65,8 @@ describe('dashboard routes', () => {
       assert.match(String(withToken.headers['content-type']), /^text\/html/);
       assert.match(String(withToken.headers['content-security-policy']), /default-src 'none'/);
       assert.match(withToken.body, /data-controls="1"/);
-      assert.match(withToken.body, /uPlot/, 'uPlot is inlined, no CDN');
+      assert.match(withToken.body, /\.uplot\s*\{/, "uPlot's stylesheet is inlined");
+      assert.ok(withToken.body.length > 40_000, "uPlot's script is inlined (no CDN)");
       assert.doesNotMatch(withToken.body, /<script[^>]+src=/);
       const without = await httpGet({ url: base }, '/');
       assert.match(without.body, /data-controls="0"/);
