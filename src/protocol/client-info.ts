@@ -33,4 +33,8 @@ export interface ClientInfo {
   readonly droppedEvents: number;
   /** Outgoing bytes not yet handed to the OS (bounded by limits.highWaterMarkBytes for events). */
   readonly bufferedBytes: number;
+  /** Bytes received from this client so far (JSON/binary connections; the dashboard shows them). */
+  readonly bytesIn?: number;
+  /** Bytes sent to this client so far (JSON/binary connections). */
+  readonly bytesOut?: number;
 }

@@ -114,6 +114,8 @@ export class Connection {
       inFlight: this.requests.count,
       droppedEvents: this.stream.droppedEvents,
       bufferedBytes: this.stream.bufferedBytes,
+      ...(this.stream.bytesIn === undefined ? {} : { bytesIn: this.stream.bytesIn }),
+      ...(this.stream.bytesOut === undefined ? {} : { bytesOut: this.stream.bytesOut }),
     };
   }
 

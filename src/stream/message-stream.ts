@@ -55,6 +55,10 @@ export interface MessageStream {
   readonly bufferedBytes: number;
   /** Events dropped because the peer did not read fast enough. */
   readonly droppedEvents: number;
+  /** Bytes read from the peer so far, when the stream knows. */
+  readonly bytesIn?: number;
+  /** Bytes written to the peer so far, when the stream knows. */
+  readonly bytesOut?: number;
   /** Starts reading; `handlers` receive everything from now on (including bytes read while sniffing). */
   start(handlers: MessageStreamHandlers): void;
   /**

@@ -57,6 +57,16 @@ export abstract class SocketMessageStream {
     socket.on('close', (hadError) => this.notifyClose(hadError));
   }
 
+  /** Bytes read from the socket so far (the socket's own count; for `ClientInfo.bytesIn`). */
+  get bytesIn(): number {
+    return this.socket.bytesRead;
+  }
+
+  /** Bytes handed to the socket so far (the socket's own count; for `ClientInfo.bytesOut`). */
+  get bytesOut(): number {
+    return this.socket.bytesWritten;
+  }
+
   get isOpen(): boolean {
     return this.open && !this.socket.destroyed;
   }
