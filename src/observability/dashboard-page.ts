@@ -83,7 +83,7 @@ export function dashboardPage(controls: boolean): { html: string; csp: string } 
 <div id="controls" hidden><button id="btn-pause">Pause</button><button id="btn-resume">Resume</button><button id="btn-reload">Reload</button> <span id="control-result" class="muted"></span></div>
 <h2>Rates (last 5 minutes)</h2><div id="chart"></div>
 <h2>Connections</h2>
-<table><thead><tr><th>client id</th><th>mode</th><th>name</th><th>pid</th><th>ppid</th><th>connected for</th><th>bytes in / out</th><th>in flight</th><th>buffered</th><th>dropped events</th><th>subscriptions</th></tr></thead><tbody id="clients"></tbody></table>
+<table><thead><tr><th>client id</th><th>mode</th><th>name</th><th>pid</th><th>ppid</th><th>connected for</th><th>messages in / out</th><th>bytes in / out</th><th>in flight</th><th>buffered</th><th>dropped events</th><th>subscriptions</th></tr></thead><tbody id="clients"></tbody></table>
 <h2>Request latency per method</h2>
 <table><thead><tr><th>method</th><th>count</th><th>mean</th><th>p50 ≤</th><th>p90 ≤</th><th>p99 ≤</th></tr></thead><tbody id="latencies"></tbody></table>
 <h2>Recent events</h2>

@@ -67,8 +67,8 @@ export const DASHBOARD_SCRIPT = String.raw`
     $('clients').innerHTML = s.clients.map(function (c) {
       var h = c.client || {};
       return '<tr data-client="' + esc(c.clientId) + '"><td>' + esc(c.clientId) + '</td><td>' + esc(c.mode) + '</td><td>' + esc(h.name || '') + '</td><td>' + esc(h.pid === undefined ? '' : h.pid) + '</td><td>' + esc(h.ppid === undefined ? '' : h.ppid) +
-        '</td><td>' + dur((s.time - c.connectedAt) / 1000) + '</td><td>' + (c.bytesIn === undefined ? '' : bytes(c.bytesIn) + ' / ' + bytes(c.bytesOut)) + '</td><td>' + c.inFlight + '</td><td>' + bytes(c.bufferedBytes) + '</td><td>' + c.droppedEvents + '</td><td>' + esc(c.subscriptions.join(', ')) + '</td></tr>';
-    }).join('') || '<tr><td colspan="11" class="muted">no clients connected</td></tr>';
+        '</td><td>' + dur((s.time - c.connectedAt) / 1000) + '</td><td>' + (c.messagesIn === undefined ? '' : fmt(c.messagesIn) + ' / ' + fmt(c.messagesOut)) + '</td><td>' + (c.bytesIn === undefined ? '' : bytes(c.bytesIn) + ' / ' + bytes(c.bytesOut)) + '</td><td>' + c.inFlight + '</td><td>' + bytes(c.bufferedBytes) + '</td><td>' + c.droppedEvents + '</td><td>' + esc(c.subscriptions.join(', ')) + '</td></tr>';
+    }).join('') || '<tr><td colspan="12" class="muted">no clients connected</td></tr>';
     $('latencies').innerHTML = s.latencies.map(function (l) {
       return '<tr><td>' + esc(l.method) + '</td><td>' + l.count + '</td><td>' + ms(l.mean) + '</td><td>' + ms(l.p50) + '</td><td>' + ms(l.p90) + '</td><td>' + ms(l.p99) + '</td></tr>';
     }).join('') || '<tr><td colspan="6" class="muted">no requests yet</td></tr>';

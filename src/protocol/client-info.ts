@@ -37,4 +37,8 @@ export interface ClientInfo {
   readonly bytesIn?: number;
   /** Bytes sent to this client so far (JSON/binary connections). */
   readonly bytesOut?: number;
+  /** Messages (requests, notifications, batches) received from this client so far. */
+  readonly messagesIn?: number;
+  /** Messages (replies, events) queued for this client so far. */
+  readonly messagesOut?: number;
 }

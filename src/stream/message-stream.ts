@@ -59,6 +59,8 @@ export interface MessageStream {
   readonly bytesIn?: number;
   /** Bytes written to the peer so far, when the stream knows. */
   readonly bytesOut?: number;
+  /** Messages queued for the peer so far, when the stream knows. */
+  readonly messagesOut?: number;
   /** Starts reading; `handlers` receive everything from now on (including bytes read while sniffing). */
   start(handlers: MessageStreamHandlers): void;
   /**
