@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { createDaemon } from '../../src/daemon/daemon.js';
 import { serve } from '../../src/server/server.js';
 import type { Logger } from '../../src/observability/logger.js';
+import { resolveDashboardOptions } from '../../src/observability/dashboard-options.js';
 import { tempDir, uniqueName } from '../helpers/names.js';
 import { eventually, httpGet } from './wire.js';
 
@@ -110,6 +111,52 @@ describe('dashboard routes', () => {
       assert.match(page.body, /data-controls="0"/);
       assert.equal((await post(server.healthUrl!, '/control/pause', { 'x-sidewire-token': 'whatever' })).status, 403);
     } finally {
+      await server.close({ deadlineMs: 200 });
+      cleanup();
+    }
+  });
+
+  test('defaults: intervalMs 1000, maxStreamBufferBytes 262144, maxStreams 16, no payloads, a random token without an endpoint token; bad values are refused', () => {
+    const d = resolveDashboardOptions(true, undefined);
+    assert.deepEqual({ ...d, token: d.token.length }, { token: 64, payloads: false, intervalMs: 1000, maxStreamBufferBytes: 262_144, maxStreams: 16 });
+    assert.notEqual(resolveDashboardOptions(true, undefined).token, d.token, 'a new token per start');
+    assert.equal(resolveDashboardOptions({}, 'endpoint-token-0123456789').token, 'endpoint-token-0123456789');
+    assert.throws(() => resolveDashboardOptions({ maxStreams: 0 }, undefined), /maxStreams must be a positive integer/);
+    assert.throws(() => resolveDashboardOptions({ token: 'short' }, undefined), /at least 16 characters/);
+  });
+
+  test('a daemon on a TCP endpoint with a token: the dashboard URL carries that token', async () => {
+    const { dir, cleanup } = tempDir('swd');
+    const daemon = createDaemon({ app: uniqueName('t'), endpoint: 'tcp://127.0.0.1:0', env: { XDG_RUNTIME_DIR: dir }, pidFile: false, handleSignals: false, health: { port: 0, dashboard: true } });
+    await daemon.start();
+    try {
+      const token = daemon.server.token;
+      assert.ok(token !== undefined && token.length >= 16);
+      assert.equal(new URL(daemon.server.dashboardUrl!).searchParams.get('token'), token);
+      assert.equal((await post(daemon.server.healthUrl!, '/control/pause', { 'x-sidewire-token': token })).status, 200);
+      assert.equal(daemon.state, 'paused');
+    } finally {
+      await daemon.stop();
+      cleanup();
+    }
+  });
+
+  test('maxStreams: one /events stream too many gets 503', async () => {
+    const { dir, cleanup } = tempDir('swd');
+    const server = await serve({ app: uniqueName('m'), endpoint: `unix://${path.join(dir, 's.sock')}`, env: { XDG_RUNTIME_DIR: dir }, cleanupOnExit: false, health: { port: 0, dashboard: { maxStreams: 1 } } });
+    const u = new URL(server.healthUrl!);
+    let first: http.ClientRequest | undefined;
+    try {
+      const firstStatus = await new Promise<number>((resolve, reject) => {
+        first = http.get({ host: u.hostname, port: Number(u.port), path: '/events', agent: false }, (res) => resolve(res.statusCode ?? 0));
+        first.on('error', reject);
+      });
+      assert.equal(firstStatus, 200);
+      const second = await httpGet({ url: server.healthUrl! }, '/events');
+      assert.equal(second.status, 503);
+      assert.match(second.body, /maxStreams 1/);
+    } finally {
+      first?.destroy();
       await server.close({ deadlineMs: 200 });
       cleanup();
     }
