@@ -35,7 +35,9 @@ const tgz = join(dest, info.filename);
 const files = new Set(info.files.map((f) => f.path));
 console.log(`packed ${info.filename}: ${info.entryCount} files, ${(info.size / 1024).toFixed(1)} kB packed, ${(info.unpackedSize / 1024).toFixed(1)} kB unpacked`);
 
-for (const required of ['LICENSE', 'CHANGELOG.md', 'README.md', 'binding.gyp', 'native/shm.c', 'native/abstract.c', 'scripts/build-native.mjs']) {
+for (const required of ['LICENSE', 'CHANGELOG.md', 'README.md', 'binding.gyp', 'native/shm.c', 'native/abstract.c', 'native/peer.c', 'scripts/build-native.mjs',
+  // the dashboard page inlines these (scripts/copy-dashboard-assets.mjs, part of npm run build)
+  'dist/observability/dashboard-assets/uPlot.iife.min.js', 'dist/observability/dashboard-assets/uPlot.min.css']) {
   if (!files.has(required)) problems.push(`${required} is not in the package`);
 }
 if (![...files].some((f) => /^prebuilds\/linux-x64\/[^/]+\.node$/.test(f))) problems.push('no prebuilt native helper (prebuilds/linux-x64/*.node): run `npm run build:prebuilds`');

@@ -70,6 +70,8 @@ export type { TrafficMeter } from './observability/traffic-meter.js';
 export { startHealthServer } from './observability/health-server.js';
 export type { HealthServer, HealthServerOptions, HealthServerAddress, HealthSnapshot, MetricsBody } from './observability/health-server.js';
 export type { ServerHealthOptions } from './observability/server-health.js';
+export type { DashboardOptions, DashboardControls, DashboardSource } from './observability/dashboard-options.js';
+export type { TailEntry } from './observability/event-tail.js';
 export type { ServerStats } from './observability/server-vitals.js';
 export { CHANNEL_NAMES } from './observability/channels.js';
 export type { ServerConnectMessage, ServerDisconnectMessage, ServerRequestMessage, ServerRequestContext, ServerErrorMessage, ClientConnectMessage, ClientReconnectMessage, ClientStateMessage } from './observability/channels.js';

@@ -1,5 +1,6 @@
 /**
- * The observability flags of `sidewire serve`: `--health-port N` / `--health-socket PATH`, and
+ * The observability flags of `sidewire serve`: `--health-port N` / `--health-socket PATH`,
+ * `--dashboard` (the live page on the health port, docs/observability.md "Dashboard"), and
  * the CLI's logger (human-readable on stderr; `SIDEWIRE_LOG` / `DEBUG=sidewire*` for more).
  */
 import * as path from 'node:path';
@@ -12,6 +13,7 @@ import type { ServerMetrics } from '../observability/metrics.js';
 export const OBSERVABILITY_FLAGS = {
   'health-port': { type: 'string' },
   'health-socket': { type: 'string' },
+  dashboard: { type: 'boolean' },
 } as const;
 
 /** What `sidewire serve` passes to its server. */
@@ -55,6 +57,11 @@ export function observabilityFromFlags(
   if (typeof healthSocket === 'string' && !path.isAbsolute(healthSocket)) {
     throw new UsageError(`--health-socket needs an absolute path, e.g. $XDG_RUNTIME_DIR/sidewire/health.sock, not '${healthSocket}'`);
   }
-  const health = typeof healthPort === 'string' ? { port: port(healthPort) } : typeof healthSocket === 'string' ? { path: healthSocket } : undefined;
+  let health: ServerHealthOptions | undefined = typeof healthPort === 'string' ? { port: port(healthPort) } : typeof healthSocket === 'string' ? { path: healthSocket } : undefined;
+  if (values['dashboard'] === true) {
+    // The dashboard is for a browser: loopback TCP (a free port unless --health-port says which).
+    if (typeof healthSocket === 'string') throw new UsageError('--dashboard needs a TCP health server (a browser cannot open a unix socket): use --health-port N or leave both out');
+    health = { ...(health ?? { port: 0 }), dashboard: true };
+  }
   return { metrics: true, logger: cliLogger(io.env, io.stderr), ...(health === undefined ? {} : { health }) };
 }

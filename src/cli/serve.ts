@@ -27,6 +27,7 @@ const HELP = formatHelp({
     { flag: '--allow-remote', text: 'allow a non-loopback TCP --endpoint (other machines can connect; clients need the token)', default: 'off (loopback only)' },
     { flag: '--health-port N', text: 'GET /health and /metrics on http://127.0.0.1:N (0 = a free port, printed)', default: 'off' },
     { flag: '--health-socket PATH', text: 'the same on a unix socket', default: 'off' },
+    { flag: '--dashboard', text: 'live web dashboard on the health port (a free loopback port unless --health-port); prints its URL with the control token', default: 'off' },
     { flag: '--idle-exit-ms MS', text: 'stop once no client has been connected for MS (for daemons started with --spawn)', default: 'never' },
     { flag: '--allow same-user|uid:N[,uid:M][,gid:G]', text: 'which local users may connect (kernel peer credentials, docs/security.md)', default: 'anyone who can open the endpoint' },
     ...ZEROMQ_HELP,
@@ -145,7 +146,7 @@ export const serve: Command = async (argv: readonly string[], io: CliIO): Promis
   });
   if (values['json'] === true) {
     const zeromq = zmq === undefined ? {} : { zeromq: zmq.endpoint ?? null, zeromqPub: zmq.publishEndpoint ?? null };
-    io.stdout(JSON.stringify({ endpoint: server.endpoint, discoveryPath: server.discoveryPath ?? null, pid: process.pid, pidFile: kit.pidFile ?? null, health: server.healthUrl ?? null, ...zeromq }) + '\n');
+    io.stdout(JSON.stringify({ endpoint: server.endpoint, discoveryPath: server.discoveryPath ?? null, pid: process.pid, pidFile: kit.pidFile ?? null, health: server.healthUrl ?? null, dashboard: server.dashboardUrl ?? null, ...zeromq }) + '\n');
   } else {
     io.stdout(`listening on ${server.endpoint}\n`);
     if (server.discoveryPath !== undefined) io.stdout(`discovery file: ${server.discoveryPath}\n`);
@@ -153,6 +154,7 @@ export const serve: Command = async (argv: readonly string[], io: CliIO): Promis
     if (server.healthUrl !== undefined) io.stdout(`health: ${server.healthUrl}/health (metrics: ${server.healthUrl}/metrics)\n`);
     if (zmq?.endpoint !== undefined) io.stdout(`zeromq: ${zmq.endpoint}\n`);
     if (zmq?.publishEndpoint !== undefined) io.stdout(`zeromq pub: ${zmq.publishEndpoint}\n`);
+    if (server.dashboardUrl !== undefined) io.stdout(`dashboard: ${server.dashboardUrl}\n`);
   }
   const stopped = await kit.stopped;
   daemon.stop();

@@ -86,6 +86,11 @@ export class Daemon<S extends ServiceShape = UntypedService, C = Record<string, 
     });
     this.stateMachine.on('state', (change) => this.onState(change));
     this.installBuiltins();
+    // The dashboard's PAUSE / RESUME / RELOAD (docs/observability.md "Dashboard").
+    this.server.useDashboardControls({
+      controls: { pause: () => this.pause(), resume: () => this.resume(), reload: () => this.reload() },
+      state: () => this.state,
+    });
   }
 
   /** The current state: `starting`, `running`, `paused`, `stopping` or `stopped`. */

@@ -21,6 +21,19 @@ import { BoundedLabels } from './bounded-labels.js';
 type HistogramData = Awaited<ReturnType<Histogram<string>['get']>>;
 type HistogramValue = HistogramData['values'][number];
 
+/**
+ * A slot's observations summed up, for the dashboard's latency table (docs/observability.md
+ * "Dashboard"). Percentiles are the upper bound of the bucket they fall in (an upper estimate,
+ * as Prometheus' `histogram_quantile` without interpolation); past the last bound, `Infinity`.
+ */
+export interface SlotSummary {
+  readonly count: number;
+  readonly mean: number;
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+}
+
 /** The observations recorded under one label value. */
 export class HistogramSlot {
   /** Observations per bucket (not cumulative); the last entry is the `+Inf` overflow. */
@@ -44,6 +57,22 @@ export class HistogramSlot {
     this.counts[i]! += 1;
     this.sum += value;
     this.count += 1;
+  }
+
+  /** Count, mean and p50/p90/p99 (see `SlotSummary`); undefined with no observations. */
+  summary(): SlotSummary | undefined {
+    if (this.count === 0) return undefined;
+    return { count: this.count, mean: this.sum / this.count, p50: this.#percentile(0.5), p90: this.#percentile(0.9), p99: this.#percentile(0.99) };
+  }
+
+  #percentile(q: number): number {
+    const rank = Math.max(1, Math.ceil(q * this.count));
+    let seen = 0;
+    for (let i = 0; i < this.counts.length; i++) {
+      seen += this.counts[i]!;
+      if (seen >= rank) return i < this.#bounds.length ? this.#bounds[i]! : Infinity;
+    }
+    return Infinity;
   }
 
   /** Forgets every observation. */
@@ -71,6 +100,8 @@ export interface BatchedHistogramOptions {
 export interface BatchedHistogram extends Histogram<string> {
   /** The slot that records observations for `label` (bounded; see `BoundedLabels`). */
   slot(label: string): HistogramSlot;
+  /** Every label's slot (for the dashboard's percentiles). */
+  slots(): Iterable<readonly [string, HistogramSlot]>;
 }
 
 let BatchedHistogramClass: (new (options: BatchedHistogramOptions) => BatchedHistogram) | undefined;
@@ -107,6 +138,10 @@ function defineBatchedHistogram(Base: typeof Histogram): new (options: BatchedHi
     /** The slot that records observations for `label` (bounded; see `BoundedLabels`). */
     slot(label: string): HistogramSlot {
       return this.#slots.get(label);
+    }
+
+    slots(): Iterable<readonly [string, HistogramSlot]> {
+      return this.#slots.entries();
     }
 
     /** Exposition data in prom-client's shape (what the registry formats). */

@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from './logger.js';
 import { isAllowedHostHeader, type HostCheckOptions } from './loopback.js';
+import type { DashboardRoutes } from './dashboard-routes.js';
 
 /** What `GET /health` reports; extra fields are passed through to the JSON body. */
 export interface HealthSnapshot {
@@ -29,6 +30,8 @@ export interface HealthRoutes {
   readonly metrics: (() => Promise<MetricsBody>) | undefined;
   readonly hostCheck: HostCheckOptions;
   readonly logger: Logger;
+  /** `GET /`, `GET /events`, `POST /control/*` when the dashboard is on (docs/observability.md "Dashboard"). */
+  readonly dashboard?: DashboardRoutes | undefined;
 }
 
 const UNHEALTHY_STATES: ReadonlySet<string> = new Set(['stopping', 'stopped']);
@@ -88,6 +91,7 @@ export function createHealthHandler(routes: HealthRoutes): (req: IncomingMessage
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
+    if (routes.dashboard?.handle(req, res, path, new URLSearchParams(q === -1 ? '' : url.slice(q + 1))) === true) return;
     if (path !== '/health' && path !== '/metrics') {
       send(req, res, 404, TEXT, 'not found: try /health or /metrics\n');
       return;

@@ -12,6 +12,8 @@ import { bindSocketFile, removeIfSame, type FileIdentity } from '../transport/so
 import { createHealthHandler, type HealthSnapshot, type MetricsBody } from './health-handler.js';
 import { silentLogger, type Logger } from './logger.js';
 import { isLoopbackHost } from './loopback.js';
+import { DashboardRoutes } from './dashboard-routes.js';
+import { resolveDashboardOptions, type DashboardOptions, type DashboardSource } from './dashboard-options.js';
 
 export type { HealthSnapshot, MetricsBody } from './health-handler.js';
 
@@ -60,6 +62,12 @@ export interface HealthServerOptions {
    * @default 1000
    */
   readonly keepAliveTimeoutMs?: number;
+  /**
+   * The live dashboard (`GET /`, `GET /events`, `POST /control/*`; docs/observability.md
+   * "Dashboard"): its options, and where it reads from. The same Host check applies.
+   * @default undefined (no dashboard: `/` answers 404)
+   */
+  readonly dashboard?: { readonly options: boolean | DashboardOptions; readonly source: DashboardSource; readonly serverToken?: string | undefined };
 }
 
 /** Where the health server listens. */
@@ -69,6 +77,8 @@ export interface HealthServer {
   /** Base URL: `http://127.0.0.1:PORT`, or `http+unix://<percent-encoded path>` for a unix socket. */
   readonly url: string;
   readonly address: HealthServerAddress;
+  /** The dashboard page URL (with `?token=` when the dashboard has controls); undefined without a dashboard. */
+  readonly dashboardUrl: string | undefined;
   /** Stops listening and closes every connection (also idle keep-alive ones). Idempotent. */
   close(): Promise<void>;
 }
@@ -151,6 +161,8 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
   if (socketPath === undefined && !isLoopbackHost(host)) {
     logger.warn({ host }, 'health server listens on a non-loopback address: other machines can reach it');
   }
+  const d = options.dashboard;
+  const dashboard = d === undefined || d.options === false ? undefined : new DashboardRoutes(d.source, resolveDashboardOptions(d.options, d.serverToken), logger);
   // Our own Host check decides (403 over TCP, anything goes over a unix socket), not Node's 400.
   const server = http.createServer(
     { requireHostHeader: false },
@@ -159,6 +171,7 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
       metrics: options.metrics,
       hostCheck: { unixSocket: socketPath !== undefined, allowedHosts: options.allowedHosts ?? [] },
       logger,
+      dashboard,
     }),
   );
   server.keepAliveTimeout = options.keepAliveTimeoutMs ?? 1000;
@@ -180,11 +193,14 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
   server.on('error', (err) => logger.error({ err }, 'health server error'));
   const address = addressOf(server, socketPath);
   let closing: Promise<void> | undefined;
+  const url = urlOf(address);
   return {
-    url: urlOf(address),
+    url,
     address,
+    dashboardUrl: dashboard === undefined ? undefined : d?.source.controls === undefined ? `${url}/` : `${url}/?token=${encodeURIComponent(dashboard.token)}`,
     close() {
       closing ??= new Promise<void>((resolve) => {
+        dashboard?.streams.closeAll();
         if (socketPath !== undefined && socketFile !== undefined) removeIfSame(socketPath, socketFile); // before closing: see removeIfSame
         server.close(() => resolve());
         server.closeAllConnections();

@@ -9,7 +9,7 @@
  */
 import type { Counter, Gauge, Registry } from 'prom-client';
 import type { WireMode } from '../framing/sniff.js';
-import { createBatchedHistogram, type BatchedHistogram } from './batched-histogram.js';
+import { createBatchedHistogram, type BatchedHistogram, type SlotSummary } from './batched-histogram.js';
 import { BoundedLabels } from './bounded-labels.js';
 import type { TrafficMeter } from './traffic-meter.js';
 import { checkBuckets, checkLimit, metricPrefix, registerInto, type MetricsOptions } from './metric-options.js';
@@ -82,6 +82,9 @@ class ModeTally implements TrafficMeter {
 }
 
 type ModeRecord<T> = Record<ConnectionMode, T>;
+
+/** Request latency of one method, in seconds (see `SlotSummary`). */
+export type MethodLatency = SlotSummary & { readonly method: string };
 
 /** Cumulative counts since the metrics were created (for `$/stats` and `sidewire top`). */
 export interface ServerMetricsSnapshot {
@@ -266,6 +269,16 @@ export class ServerMetrics {
       errors: this.#errorsTotal,
       eventsDropped: this.#droppedTotal(),
     };
+  }
+
+  /** Request latency per method, from the duration histogram's buckets (see `SlotSummary`). */
+  latencies(): MethodLatency[] {
+    const out: MethodLatency[] = [];
+    for (const [method, slot] of this.#prom.durations.slots()) {
+      const summary = slot.summary();
+      if (summary !== undefined) out.push({ method, ...summary });
+    }
+    return out;
   }
 
   /** The registry's metrics in Prometheus text format. */

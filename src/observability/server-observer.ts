@@ -17,6 +17,7 @@ import { loggerFromEnv, silentLogger, type Logger } from './logger.js';
 import { setSocketMeter } from './socket-meter.js';
 import { ServerMetrics, type RefusalReason } from './metrics.js';
 import type { TrafficMeter } from './traffic-meter.js';
+import { EventTail, type EventTailOptions } from './event-tail.js';
 
 /** JSON-RPC "unauthorized" (docs/protocol.md §4): a `$/hello` failing with it counts as an `auth` refusal. */
 const UNAUTHORIZED = -32001;
@@ -92,12 +93,25 @@ export class ServerObserver {
   /** The metrics, when enabled. */
   readonly metrics: ServerMetrics | undefined;
   readonly logger: Logger;
+  /** The dashboard's recent-events tail, once `enableTail()` was called (docs/observability.md "Dashboard"). */
+  tail: EventTail | undefined;
   readonly #now: () => number;
 
   constructor(options: ServerObserverOptions = {}) {
     this.metrics = options.metrics;
     this.logger = options.logger ?? silentLogger;
     this.#now = options.now ?? (() => performance.now());
+  }
+
+  /** Starts keeping the recent-events tail for the dashboard. */
+  enableTail(options: EventTailOptions = {}): EventTail {
+    this.tail ??= new EventTail(options);
+    return this.tail;
+  }
+
+  /** An event was published on `topic` and queued for `receivers` clients (kept in the tail only). */
+  published(topic: string, data: unknown, receivers: number): void {
+    this.tail?.published(topic, data, receivers);
   }
 
   /** The traffic meter for message streams of `mode`; undefined when metrics are off. */
@@ -144,6 +158,7 @@ export class ServerObserver {
   /** A connection (JSON, binary, or a text session) was set up with `clientId`. */
   clientConnected(clientId: string, mode: WireMode): void {
     publishServerConnect({ clientId, mode });
+    this.tail?.push('connect', mode, { clientId });
     this.logger.debug({ clientId, mode }, 'client connected');
   }
 
@@ -154,6 +169,7 @@ export class ServerObserver {
   clientDisconnected(clientId: string, mode: WireMode, durationMs: number, reason: string | CloseFacts): void {
     if (typeof reason !== 'string') reason = closeReason(reason);
     publishServerDisconnect({ clientId, mode, durationMs, reason });
+    this.tail?.push('disconnect', mode, { clientId, detail: reason });
     this.logger.debug({ clientId, mode, durationMs, reason }, 'client disconnected');
   }
 
@@ -174,9 +190,10 @@ export class ServerObserver {
   requestDone(clientId: string, method: string, id: string | number | null, started: number, response: ObservedResponse): void {
     const m = this.metrics;
     const publish = channels.serverRequest.hasSubscribers;
+    const error = response.error;
+    if (error !== undefined) this.tail?.push('request-error', method, { clientId, detail: `${error.code} ${error.message}` });
     if (m === undefined && !publish) return;
     const durationMs = started === 0 ? 0 : this.#now() - started;
-    const error = response.error;
     if (m !== undefined) {
       m.requestDone(method, durationMs / 1000);
       if (error !== undefined && error.code === UNAUTHORIZED && method === '$/hello') m.connectionRefused('auth');
@@ -210,6 +227,7 @@ export class ServerObserver {
   /** Something failed that no caller sees (socket error, handler crash, listener error). */
   serverError(error: unknown, context: string, clientId?: string): void {
     publishServerError(clientId === undefined ? { error, context } : { error, context, clientId });
+    this.tail?.push('error', context, { ...(clientId === undefined ? {} : { clientId }), detail: error instanceof Error ? error.message : String(error) });
     this.logger.error(clientId === undefined ? { err: error, context } : { clientId, err: error, context }, `server error (${context})`);
   }
 }

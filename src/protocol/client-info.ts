@@ -50,4 +50,12 @@ export interface ClientInfo {
   readonly bufferedBytes: number;
   /** The kernel-verified peer (unix sockets with the native helper); absent where there is none. */
   readonly peer?: PeerIdentity;
+  /** Bytes received from this client so far (JSON/binary connections; the dashboard shows them). */
+  readonly bytesIn?: number;
+  /** Bytes sent to this client so far (JSON/binary connections). */
+  readonly bytesOut?: number;
+  /** Messages (requests, notifications, batches) received from this client so far. */
+  readonly messagesIn?: number;
+  /** Messages (replies, events) queued for this client so far. */
+  readonly messagesOut?: number;
 }

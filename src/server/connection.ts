@@ -57,6 +57,7 @@ export class Connection {
   private halfOpenTimer: TimerHandle | undefined;
   /** Counts decoded messages when the server has metrics on. */
   private readonly meter: TrafficMeter | undefined;
+  private messagesIn = 0;
 
   constructor(host: ConnectionHost, stream: MessageStream, clientId: string, acceptedAt?: number, peer?: PeerIdentity) {
     this.host = host;
@@ -118,6 +119,8 @@ export class Connection {
       droppedEvents: this.stream.droppedEvents,
       bufferedBytes: this.stream.bufferedBytes,
       ...(this.peer === undefined ? {} : { peer: this.peer }),
+      ...(this.stream.bytesIn === undefined ? {} : { bytesIn: this.stream.bytesIn }),
+      ...(this.stream.bytesOut === undefined ? {} : { bytesOut: this.stream.bytesOut, messagesIn: this.messagesIn, messagesOut: this.stream.messagesOut ?? 0 }),
     };
   }
 
@@ -239,6 +242,7 @@ export class Connection {
   }
 
   private onMessage(value: unknown): void {
+    this.messagesIn += 1;
     this.meter?.decoded();
     this.touchIdle();
     if (Array.isArray(value)) {

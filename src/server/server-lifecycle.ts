@@ -8,7 +8,7 @@ import type { Endpoint } from '../endpoint/endpoint.js';
 import { resolveEndpoint } from '../endpoint/resolve.js';
 import { createError } from '../errors.js';
 import type { HealthServer } from '../observability/health-server.js';
-import { startServerHealth, type ServerHealthOptions } from '../observability/server-health.js';
+import { startServerHealth, type DashboardDaemon, type ServerHealthOptions } from '../observability/server-health.js';
 import type { ServerObserver } from '../observability/server-observer.js';
 import type { ServerVitals } from '../observability/server-vitals.js';
 import type { DurableIngest } from './durable/durable-ingest.js';
@@ -34,6 +34,10 @@ export interface LifecycleHost {
   readonly durable: DurableIngest;
   readonly observer: ServerObserver;
   readonly vitals: ServerVitals;
+  /** The daemon kit's controls for the dashboard, if set. */
+  dashboardDaemon(): DashboardDaemon | undefined;
+  /** The endpoint's token, when it requires one. */
+  token(): string | undefined;
   /** The server's JSON/binary connections by client id. */
   readonly conns: Map<string, Connection>;
   /** The server's sockets accepted and not yet closed, in any mode. */
@@ -106,9 +110,10 @@ export class ServerLifecycle {
 
   /** Starts the health server; when it cannot start, this server closes again and the error is thrown. */
   private async startHealth(options: ServerHealthOptions): Promise<void> {
-    const { vitals, observer } = this.server;
+    const { vitals, observer, conns } = this.server;
+    const dashboard = { clients: () => [...conns.values()].map((c) => c.info()), tail: observer.tail, daemon: this.server.dashboardDaemon(), token: this.server.token() };
     try {
-      this.#healthServer = await startServerHealth(options, { vitals, metrics: observer.metrics, logger: observer.logger });
+      this.#healthServer = await startServerHealth(options, { vitals, metrics: observer.metrics, logger: observer.logger, dashboard });
     } catch (err) {
       await this.close(0);
       throw err;

@@ -328,7 +328,10 @@ const SERVER_CHECKS: { readonly [K in keyof ServerOptions]-?: Check } = {
   modeHandlers: nested({ text: func, binary: func }, true),
   metrics: either(bool, object),
   logger: withMethods('debug', 'info', 'warn', 'error'),
-  health: nested({ port: integer(0, 65535), host: text, path: text, allowRemote: bool, allowedHosts: object }, true),
+  health: nested({
+    port: integer(0, 65535), host: text, path: text, allowRemote: bool, allowedHosts: object,
+    dashboard: either(bool, nested({ token: text, payloads: bool, intervalMs: integer(1, 3_600_000), maxStreamBufferBytes: integer(1, 2 ** 31), maxStreams: integer(1, 10_000) }, true)),
+  }, true),
   durable: either(literal(false), nested({ window: integer(1, 10 * MAX_COUNT), rescanMs: millis(0, '(0 = only at start)'), store: func }, true)),
   sharedMemory: either(bool, object), // its ranges: resolveSharedMemory (shm-options.ts), also at construction
   timers: withMethods('setTimeout', 'clearTimeout', 'now'),

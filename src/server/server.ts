@@ -36,6 +36,7 @@ import { resolveAccessPolicy } from './access-policy.js';
 import { isNatsEndpoint, parseNatsEndpoint } from '../endpoint/nats-url.js';
 import { NatsServerMode, natsDurablePaths } from './nats-mode.js';
 import { checkService } from '../transport/nats/subjects.js';
+import type { DashboardDaemon } from '../observability/server-health.js';
 
 /** Where a reported error happened. */
 export interface ErrorSite {
@@ -87,6 +88,7 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
   readonly text: ServerTextMode;
   /** Metrics, diagnostics channels, logger. */
   private readonly observer: ServerObserver;
+  private dashboardDaemon: DashboardDaemon | undefined;
   private readonly vitals: ServerVitals;
   /** Shared-memory side channel settings (undefined: `sharedMemory: false`). */
   private readonly sharedMemory: SharedMemorySettings | undefined;
@@ -103,6 +105,8 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
     this.timers = options.timers ?? realTimers;
     this.info = { name: options.server?.name ?? options.app ?? 'sidewire', version: options.server?.version ?? VERSION };
     this.observer = createServerObserver(options);
+    const dashboard = options.health?.dashboard;
+    if (dashboard !== undefined && dashboard !== false) this.observer.enableTail({ payloads: dashboard !== true && dashboard.payloads === true });
     const allow = resolveAccessPolicy(options.allow);
     this.vitals = new ServerVitals({
       closing: () => this.lifecycle.closing,
@@ -167,6 +171,8 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
       durable: this.durable,
       observer: this.observer,
       vitals: this.vitals,
+      dashboardDaemon: () => this.dashboardDaemon,
+      token: () => this.token,
       conns: this.conns,
       sockets: this.sockets,
       acceptor: this.acceptor,
@@ -278,7 +284,21 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
         this.flow.afterSend(conn);
       }
     }
+    this.observer.published(topic, data, n);
     return n;
+  }
+
+  /**
+   * The controls the dashboard offers (`health.dashboard`): the daemon kit sets PAUSE / RESUME /
+   * RELOAD and its state here before `listen()`. @internal
+   */
+  useDashboardControls(daemon: DashboardDaemon): void {
+    this.dashboardDaemon = daemon;
+  }
+
+  /** The dashboard page URL, with `?token=` when it has controls (`health.dashboard`); undefined without one. */
+  get dashboardUrl(): string | undefined {
+    return this.lifecycle.healthServer?.dashboardUrl;
   }
 
   /** Snapshots of the connected JSON/binary clients. */

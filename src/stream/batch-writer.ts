@@ -52,6 +52,8 @@ export abstract class BatchWriter {
   protected readonly meter: TrafficMeter | undefined;
   /** `end()` was called: nothing more is written. */
   protected ending = false;
+  /** Messages queued for the peer so far (`ClientInfo.messagesOut`). */
+  messagesSent = 0;
   private readonly hwm: number;
   private readonly policy: SlowConsumerPolicy;
   private readonly onPressure: ((over: boolean) => void) | undefined;
@@ -70,6 +72,12 @@ export abstract class BatchWriter {
     this.onPressure = options.onPressure;
     this.meter = socketMeter(socket);
     socket.on('drain', () => this.checkPressure());
+  }
+
+  /** One encoded message of `bytes` bytes was queued: counted here and in the meter. */
+  protected countSent(bytes: number): void {
+    this.messagesSent += 1;
+    this.meter?.sent(bytes);
   }
 
   /** Bytes batched here, not yet handed to the socket. */

@@ -64,6 +64,12 @@ export interface MessageStream {
    * a time: a new call replaces it, `undefined` removes it. Dropped when the stream closes.
    */
   whenBelow(limit: number, callback: (() => void) | undefined): void;
+  /** Bytes read from the peer so far, when the stream knows. */
+  readonly bytesIn?: number;
+  /** Bytes written to the peer so far, when the stream knows. */
+  readonly bytesOut?: number;
+  /** Messages queued for the peer so far, when the stream knows. */
+  readonly messagesOut?: number;
   /** Starts reading; `handlers` receive everything from now on (including bytes read while sniffing). */
   start(handlers: MessageStreamHandlers): void;
   /**

@@ -15,6 +15,8 @@ export interface StreamWriter {
   readonly bufferedBytes: number;
   /** Events dropped because the peer did not read fast enough. */
   readonly droppedEvents: number;
+  /** Messages queued for the peer so far. */
+  readonly messagesSent: number;
   /** Writes what is queued, then ends the socket's writable side. */
   end(): void;
   /** Calls `callback` once the buffered bytes are at or below `limit` (one waiter; `undefined` removes it). */
@@ -57,6 +59,21 @@ export abstract class SocketMessageStream {
       this.lastError = err;
     });
     socket.on('close', (hadError) => this.notifyClose(hadError));
+  }
+
+  /** Bytes read from the socket so far (the socket's own count; for `ClientInfo.bytesIn`). */
+  get bytesIn(): number {
+    return this.socket.bytesRead;
+  }
+
+  /** Messages queued for the peer so far (for `ClientInfo.messagesOut`). */
+  get messagesOut(): number {
+    return this.writer.messagesSent;
+  }
+
+  /** Bytes handed to the socket so far (the socket's own count; for `ClientInfo.bytesOut`). */
+  get bytesOut(): number {
+    return this.socket.bytesWritten;
   }
 
   get isOpen(): boolean {

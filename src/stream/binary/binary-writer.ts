@@ -128,7 +128,7 @@ export class BinaryWriter extends BatchWriter {
     const refused = this.refused(priority, size);
     this.adopt();
     if (refused !== undefined) return refused;
-    this.meter?.sent(size);
+    this.countSent(size);
     if (this.takesRing(size) && this.sendViaRing(frameParts(encoder), size, encoder.base)) {
       // sent (or waiting) through the ring
     } else if (encoder.holeAt.length > 0) {
@@ -148,7 +148,7 @@ export class BinaryWriter extends BatchWriter {
     if (this.encoding) throw reentrantSend();
     const refused = this.refused(priority, frame.length);
     if (refused !== undefined) return refused;
-    this.meter?.sent(frame.length);
+    this.countSent(frame.length);
     if (this.takesRing(frame.length) && this.sendViaRing(frame, frame.length, -1)) {
       // sent (or waiting) through the ring
     } else if (frame.length >= LARGE_FRAME_BYTES) {

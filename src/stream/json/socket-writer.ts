@@ -35,7 +35,7 @@ export class SocketWriter extends BatchWriter {
     if (refused !== undefined) return refused;
     this.pending.push(chunk);
     this.pendingBytes += size;
-    this.meter?.sent(size);
+    this.countSent(size);
     if (this.pendingBytes >= BATCH_BYTES || (urgent && this.pendingBytes >= EARLY_FLUSH_BYTES)) {
       this.writeOut(); // a full batch goes out now; a scheduled flush finds the rest
     } else {
