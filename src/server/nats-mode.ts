@@ -10,7 +10,10 @@
  * JSON-RPC response. A message without a reply subject is a notification.
  */
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
-import { parseNatsEndpoint, type NatsEndpoint } from '../endpoint/nats-url.js';
+import { isNatsEndpoint, parseNatsEndpoint, type NatsEndpoint } from '../endpoint/nats-url.js';
+import { createError } from '../errors.js';
+import { checkService } from '../transport/nats/subjects.js';
+import type { ServerOptions } from './server-options.js';
 import { currentUser, ensureRuntimeDir, runtimeDirFor } from '../endpoint/runtime-dir.js';
 import { connectNats, type NatsOptions } from '../transport/nats/nats-connect.js';
 import { CLIENT_ID_HEADER, eventSubject, methodOf, rpcWildcard } from '../transport/nats/subjects.js';
@@ -81,6 +84,12 @@ export class NatsServerMode {
       await this.durableConsumer.start();
     }
     await nc.flush();
+  }
+
+  /** The daemon kit rebinds to the endpoint it was given before listening: the same NATS server is a no-op; another is refused. */
+  rebind(endpoint: unknown): Promise<void> {
+    if (isNatsEndpoint(endpoint) && parseNatsEndpoint(endpoint).url === this.endpoint.url) return Promise.resolve();
+    return Promise.reject(createError('ERR_INVALID_ARGUMENT', `a server on ${this.endpoint.url} cannot move to another endpoint`, { fixes: ['close it and create a new server'] }));
   }
 
   /** Publishes an event on `<service>.evt.<topic>`; 1 when handed to NATS, 0 when not connected. */
@@ -261,4 +270,10 @@ export function natsDurablePaths(options: { app?: string; name?: string; service
     runtimeDir: runtimeDirFor(app, options.env ?? process.env, currentUser()),
     name: `${options.name ?? app}.nats-${options.service ?? app}`,
   };
+}
+
+/** The NATS side of a server whose endpoint is `nats://…`, or undefined for a local endpoint. */
+export function natsModeFor(options: ServerOptions, host: Omit<NatsModeHost, 'durablePaths'>): NatsServerMode | undefined {
+  if (!isNatsEndpoint(options.endpoint)) return undefined;
+  return new NatsServerMode({ ...host, durablePaths: () => natsDurablePaths(options) }, parseNatsEndpoint(options.endpoint), checkService(options.service ?? options.app ?? 'sidewire'), options.nats);
 }

@@ -2,6 +2,7 @@
  * The reserved `$/` request methods of docs/protocol.md §4: `$/hello`, `$/ping`, `$/subscribe`,
  * `$/unsubscribe`. (`$/cancel` is a notification, handled by the connection.)
  */
+import type { ResolvedLimits } from './server-options.js';
 import { PROTOCOL_VERSION } from '../version.js';
 import type { SharedMemorySettings } from '../transport/shm/shm-options.js';
 import { BinaryStream } from '../stream/binary/binary-stream.js';
@@ -117,4 +118,18 @@ export function createReservedMethods(deps: ReservedMethodsDeps): Map<string, Re
     ['$/subscribe', (params, conn) => ({ topics: conn.subscribe(topicsParam(params, '$/subscribe')) })],
     ['$/unsubscribe', (params, conn) => ({ topics: conn.unsubscribe(topicsParam(params, '$/unsubscribe')) })],
   ]);
+}
+
+/** The `capabilities` of `$/hello` (docs/protocol.md "Capabilities"). */
+export function serverCapabilities(limits: Pick<ResolvedLimits, 'maxMessageBytes' | 'maxInFlight' | 'requestTimeoutMs'>, text: boolean, sharedMemory: boolean): Record<string, unknown> {
+  return {
+    modes: text ? ['json', 'binary', 'lsp', 'text'] : ['json', 'binary', 'lsp'],
+    batch: true,
+    cancel: true,
+    subscribe: true,
+    maxMessageBytes: limits.maxMessageBytes,
+    maxInFlight: limits.maxInFlight,
+    requestTimeoutMs: limits.requestTimeoutMs,
+    sharedMemory,
+  };
 }

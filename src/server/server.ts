@@ -7,7 +7,6 @@ import { resolveSharedMemory, type SharedMemorySettings } from '../transport/shm
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { formatEndpoint } from '../endpoint/parse.js';
-import { createError } from '../errors.js';
 import { VERSION } from '../version.js';
 import type { ClientInfo } from '../protocol/client-info.js';
 import type { Connection } from './connection.js';
@@ -17,25 +16,22 @@ import { CatchAllMethodTable } from './catch-all-table.js';
 import { DurableIngest } from './durable/durable-ingest.js';
 import { EventFlow } from './event-flow.js';
 import type { StreamCloseInfo } from '../stream/message-stream.js';
-import { notificationMessage } from '../protocol/message.js';
 import { ServerTextMode, type TextAliasOptions } from './server-text-mode.js';
 import type { Endpoint } from '../endpoint/endpoint.js';
-import { PreparedMessage } from '../stream/prepared-message.js';
 import { createReservedMethods } from './reserved-methods.js';
 import { ConnectionAcceptor } from './server-accept.js';
 import { ServerLifecycle } from './server-lifecycle.js';
 import { resolveServerOptions, type ResolvedLimits, type ServerOptions } from './server-options.js';
 import type { EventName, EventOf, MethodName, ParamsOf, ResultOf, ServiceShape, UntypedService } from '../protocol/service.js';
 import { realTimers, type Timers } from '../util/timers.js';
-import { topicProblem } from '../protocol/topics.js';
 import type { ServerMetrics } from '../observability/metrics.js';
 import { createServerObserver, type ServerObserver } from '../observability/server-observer.js';
 import { ServerVitals } from '../observability/server-vitals.js';
 import { createAdapterPort, EventTaps, type AdapterPort } from './adapter-port.js';
 import { resolveAccessPolicy } from './access-policy.js';
-import { isNatsEndpoint, parseNatsEndpoint } from '../endpoint/nats-url.js';
-import { NatsServerMode, natsDurablePaths } from './nats-mode.js';
-import { checkService } from '../transport/nats/subjects.js';
+import { natsModeFor, type NatsServerMode } from './nats-mode.js';
+import { EventFanout } from './event-fanout.js';
+import { serverCapabilities } from './reserved-methods.js';
 import type { DashboardDaemon } from '../observability/server-health.js';
 
 /** Where a reported error happened. */
@@ -98,6 +94,8 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
   private readonly flow: EventFlow;
   /** On a `nats://` endpoint: the NATS side (docs/nats.md); no socket is bound then. */
   private readonly nats: NatsServerMode | undefined;
+  /** Where notify, broadcast and publish send. */
+  private readonly events: EventFanout;
 
   constructor(options: ServerOptions = {}) {
     super();
@@ -155,15 +153,8 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
         this.emit('disconnect', client, info);
       },
     });
-    this.nats = isNatsEndpoint(options.endpoint)
-      ? new NatsServerMode(
-          { ...this.host, info: this.info, capabilities: () => this.capabilities(), durable: this.durable, stats: () => this.vitals.stats(this.observer.metrics),
-            durablePaths: () => natsDurablePaths(options) },
-          parseNatsEndpoint(options.endpoint),
-          checkService(options.service ?? options.app ?? 'sidewire'),
-          options.nats,
-        )
-      : undefined;
+    this.nats = natsModeFor(options, { ...this.host, info: this.info, capabilities: () => this.capabilities(), durable: this.durable, stats: () => this.vitals.stats(this.observer.metrics) });
+    this.events = new EventFanout({ conns: this.conns, flow: this.flow, taps: this.taps, observer: this.observer, nats: this.nats });
     this.lifecycle = new ServerLifecycle({
       options,
       info: this.info,
@@ -236,23 +227,12 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
    * up (`limits.backpressureBytes`): slow down until `drained(clientId)` or 'drain'.
    */
   notify(clientId: string, method: string, params?: unknown): boolean {
-    const conn = this.conns.get(clientId);
-    if (conn === undefined || !conn.authenticated) return false;
-    return conn.stream.sendCall(undefined, method, params, 'event') === 'queued' && this.flow.afterSend(conn);
+    return this.events.notify(clientId, method, params);
   }
 
   /** Sends a notification to every JSON/binary client. Returns how many it was queued for (see `backedUp`). */
   broadcast(method: string, params?: unknown): number {
-    if (this.taps.size > 0) this.taps.emit(method, params);
-    const msg = new PreparedMessage(notificationMessage(method, params));
-    let n = 0;
-    for (const conn of this.conns.values()) {
-      if (conn.authenticated && conn.stream.send(msg, 'event') === 'queued') {
-        n++;
-        this.flow.afterSend(conn);
-      }
-    }
-    return n;
+    return this.events.broadcast(method, params);
   }
 
   /** Connections that an event left backed up (`limits.backpressureBytes`) and that have not drained yet. */
@@ -267,25 +247,7 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
 
   /** Publishes an event to the clients subscribed to `topic`. Returns how many it was queued for (see `backedUp`). */
   publish<T extends EventName<S>>(topic: T, data: EventOf<S, T>): number {
-    const problem = topicProblem(topic);
-    if (problem !== undefined || topic.endsWith('*')) {
-      throw createError('ERR_INVALID_ARGUMENT', `cannot publish to ${JSON.stringify(topic)}: ${problem ?? 'a published topic cannot be a pattern'}`, {
-        fixes: ['publish to a concrete topic such as "build.done"'],
-      });
-    }
-    if (this.taps.size > 0) this.taps.emit(topic, data);
-    let msg: PreparedMessage | undefined;
-    let n = this.nats?.publish(topic, data) ?? 0;
-    for (const conn of this.conns.values()) {
-      if (!conn.authenticated || !conn.wants(topic)) continue;
-      msg ??= new PreparedMessage(notificationMessage(topic, data));
-      if (conn.stream.send(msg, 'event') === 'queued') {
-        n++;
-        this.flow.afterSend(conn);
-      }
-    }
-    this.observer.published(topic, data, n);
-    return n;
+    return this.events.publish(topic, data);
   }
 
   /**
@@ -332,12 +294,7 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
    * `listen()` it only changes where `listen()` will bind. On failure nothing changes.
    */
   rebind(endpoint: string | Endpoint): Promise<void> {
-    if (this.nats !== undefined) {
-      // the daemon kit rebinds to the endpoint it was given before listening: the same NATS server is a no-op
-      if (isNatsEndpoint(endpoint) && parseNatsEndpoint(endpoint).url === this.nats.endpoint.url) return Promise.resolve();
-      return Promise.reject(createError('ERR_INVALID_ARGUMENT', `a server on ${this.nats.endpoint.url} cannot move to another endpoint`, { fixes: ['close it and create a new server'] }));
-    }
-    return this.lifecycle.rebind(endpoint);
+    return this.nats !== undefined ? this.nats.rebind(endpoint) : this.lifecycle.rebind(endpoint);
   }
 
   /**
@@ -355,19 +312,7 @@ export class Server<S extends ServiceShape = UntypedService> extends EventEmitte
   }
 
   private capabilities(): Record<string, unknown> {
-    const modes = ['json', 'binary', 'lsp'];
-    const handlers = this.acceptor.modeHandlers();
-    if (handlers.text !== undefined) modes.push('text');
-    return {
-      modes,
-      batch: true,
-      cancel: true,
-      subscribe: true,
-      maxMessageBytes: this.limits.maxMessageBytes,
-      maxInFlight: this.limits.maxInFlight,
-      requestTimeoutMs: this.limits.requestTimeoutMs,
-      sharedMemory: this.sharedMemory !== undefined && shmNative() !== null,
-    };
+    return serverCapabilities(this.limits, this.acceptor.modeHandlers().text !== undefined, this.sharedMemory !== undefined && shmNative() !== null);
   }
 
   private report(err: unknown, site: ErrorSite): void {
