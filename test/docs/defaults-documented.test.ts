@@ -102,7 +102,7 @@ test('docs/protocol.md "Defaults (daemon kit)" matches DAEMON_DEFAULTS', () => {
 
 test('each option\'s JSDoc @default agrees with the code\'s defaults table', () => {
   const sources: Array<[string, Record<string, Value>]> = [
-    ['src/server/server-options.ts', scalars(DEFAULT_LIMITS)],
+    ['src/server/server-limits.ts', scalars(DEFAULT_LIMITS)],
     ['src/client/client-options.ts', scalars(CLIENT_DEFAULTS)],
     ['src/daemon/daemon-options.ts', { drainMs: DAEMON_DEFAULTS.drainMs, handleSignals: DAEMON_DEFAULTS.handleSignals }],
   ];
