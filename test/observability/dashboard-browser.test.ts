@@ -123,7 +123,8 @@ describe('dashboard in a real browser', () => {
       await row.waitFor({ timeout: WAIT_MS });
       const cells = await row.locator('td').allTextContents();
       assert.equal(cells[1], 'json');
-      assert.equal(cells[3], '4242');
+      // the pid is the kernel's (SO_PEERCRED, docs/security.md "Peer identity"): this test process, not the 4242 it claimed
+      assert.equal(cells[3], String(process.pid));
       assert.equal(cells[4], '4141');
       assert.match(cells[6] ?? '', /^[1-9]\d* \/ [1-9]\d*$/, 'messages in / out of the connection (at least the hello and its reply)');
       assert.match(cells[7] ?? '', /^\d+(\.\d)? k?B \/ \d+(\.\d)? k?B$/, 'bytes in / out of the connection');
