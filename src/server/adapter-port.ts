@@ -11,7 +11,7 @@
  */
 import type { ConnectionHost } from './connection-host.js';
 import { newClientId } from './client-id.js';
-import { RequestRunner, type RequestSource, type RunnerHost } from './request-runner.js';
+import { plainRunnerHost, RequestRunner, type RequestSource } from './request-runner.js';
 import { LazyNotificationContext } from './request-context.js';
 import { LazyAbort } from '../util/lazy-abort.js';
 import type { ResolvedLimits } from './server-options.js';
@@ -64,15 +64,7 @@ export class EventTaps {
 /** Builds the port of a server from its connection host, live connection ids and taps. */
 export function createAdapterPort(host: ConnectionHost, live: { has(id: string): boolean }, taps: EventTaps): AdapterPort {
   const adapterIds = new Set<string>();
-  const runnerHost: RunnerHost<RequestSource> = {
-    isClosing: () => host.isClosing(),
-    timers: host.timers,
-    methods: host.methods,
-    reportError: (err, site) => host.reportError(err, site),
-    observer: host.observer,
-    limits: host.limits,
-    reserved: () => undefined,
-  };
+  const runnerHost = plainRunnerHost<RequestSource>(host, host.limits);
   return {
     limits: host.limits,
     isClosing: () => host.isClosing(),

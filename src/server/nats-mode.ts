@@ -21,7 +21,7 @@ import { errorMessage as errorObject, type MessageId, type ResponseMessage } fro
 import { ErrorCodes } from '../protocol/response-error.js';
 import type { ClientInfo } from '../protocol/client-info.js';
 import { PROTOCOL_VERSION } from '../version.js';
-import { RequestRunner, type RequestSource, type RunnerHost } from './request-runner.js';
+import { plainRunnerHost, RequestRunner, type RequestSource, type RunnerHost } from './request-runner.js';
 import type { ConnectionHost } from './connection-host.js';
 import type { DurableIngest } from './durable/durable-ingest.js';
 import type { DurablePathInputs } from '../spool/paths.js';
@@ -58,15 +58,7 @@ export class NatsServerMode {
     readonly service: string,
     private readonly natsOptions: NatsOptions | undefined,
   ) {
-    this.runnerHost = {
-      isClosing: () => host.isClosing(),
-      timers: host.timers,
-      methods: host.methods,
-      reportError: (err, site) => host.reportError(err, site),
-      observer: host.observer,
-      limits: host.limits,
-      reserved: () => undefined, // `$/` methods are answered in handle(), below
-    };
+    this.runnerHost = plainRunnerHost(host, host.limits); // `$/` methods are answered in handle(), below
   }
 
   /** Joins NATS, subscribes to the service's request subjects, starts the durable consumer. */

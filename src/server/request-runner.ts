@@ -42,6 +42,25 @@ export interface RunnerHost<S extends RequestSource> extends Pick<ConnectionHost
 }
 
 /**
+ * The runner host of a source that has no reserved `$/` handlers of its own (text sessions, NATS
+ * requests, endpoint adapters): the server's view, with these limits.
+ */
+export function plainRunnerHost<S extends RequestSource>(
+  host: Pick<ConnectionHost, 'isClosing' | 'timers' | 'methods' | 'reportError' | 'observer'>,
+  limits: RunnerHost<S>['limits'],
+): RunnerHost<S> {
+  return {
+    isClosing: () => host.isClosing(),
+    timers: host.timers,
+    methods: host.methods,
+    reportError: (err, site) => host.reportError(err, site),
+    observer: host.observer,
+    limits,
+    reserved: () => undefined,
+  };
+}
+
+/**
  * What a runner's requests are: `rpc`, JSON-RPC requests (JSON and binary mode: `ctx.id` is the
  * request id, an `undefined` result is sent as `null`); or `command`, text commands
  * (docs/protocol.md §5: id `null` on the request channel, `ctx.id` undefined, the result kept as

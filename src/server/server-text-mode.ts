@@ -23,7 +23,7 @@ import type { ClientInfo, PeerIdentity } from '../protocol/client-info.js';
 import { newClientId } from './client-id.js';
 import type { ConnectionHost } from './connection-host.js';
 import type { ModeHandler } from './connection-router.js';
-import { RequestRunner, type RequestSource, type RunnerHost } from './request-runner.js';
+import { plainRunnerHost, RequestRunner, type RequestSource, type RunnerHost } from './request-runner.js';
 import { ErrorCodes, ResponseError } from '../protocol/response-error.js';
 import type { TextCommand } from '../text/text-command.js';
 import { handleTextSession, type TextSessionOptions } from '../text/text-session.js';
@@ -88,15 +88,7 @@ export class ServerTextMode {
     private readonly host: TextModeHost,
     private readonly liveIds: { has(id: string): boolean },
   ) {
-    this.runnerHost = {
-      isClosing: () => host.isClosing(),
-      timers: host.timers,
-      methods: host.methods,
-      reportError: (err, site) => host.reportError(err, site),
-      observer: host.observer,
-      limits: COMMAND_LIMITS,
-      reserved: () => undefined, // aliases point at user methods only (see alias())
-    };
+    this.runnerHost = plainRunnerHost(host, COMMAND_LIMITS); // aliases point at user methods only (see alias())
   }
 
   /** True once at least one alias exists. */
