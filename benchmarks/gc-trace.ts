@@ -20,6 +20,8 @@ interface GcEvent {
   readonly kind: string;
   readonly pauseMs: number;
   readonly allocated: number;
+  /** Bytes the collection copied or promoted, and how long its phases took (ms): what makes a pause long. */
+  readonly detail: string;
 }
 
 interface Side {
@@ -29,6 +31,12 @@ interface Side {
   readonly gcs: GcEvent[];
   recording: boolean;
   wake?: () => void;
+}
+
+/** The fields of a --trace-gc-nvp line that explain a pause: survivors, promotion, and the slow phases. */
+function gcDetail(line: string): string {
+  const field = (name: string): string => new RegExp(`\\b${name}=(\\S+)`).exec(line)?.[1] ?? '?';
+  return `survived ${field('new_space_survived')} B, promoted ${field('promoted')} B, roots ${field('scavenge.roots')} ms, parallel ${field('scavenge.parallel')} ms, sweep_array_buffers ${field('scavenge.sweep_array_buffers')} ms, safepoint ${field('time_to_safepoint')} ms`;
 }
 
 function start(script: string, args: readonly string[]): Side {
@@ -45,7 +53,7 @@ function start(script: string, args: readonly string[]): Side {
     }
     const kind = /\bgc=(\S+)/.exec(line)?.[1];
     if (kind === undefined || !side.recording) return;
-    side.gcs.push({ kind, pauseMs: Number(/\bpause=([\d.]+)/.exec(line)?.[1] ?? 0), allocated: Number(/\ballocated=(\d+)/.exec(line)?.[1] ?? 0) });
+    side.gcs.push({ kind, pauseMs: Number(/\bpause=([\d.]+)/.exec(line)?.[1] ?? 0), allocated: Number(/\ballocated=(\d+)/.exec(line)?.[1] ?? 0), detail: gcDetail(line) });
   });
   return side;
 }
@@ -72,7 +80,10 @@ function describe(gcs: readonly GcEvent[], roundTrips: number): string {
   const scavenges = gcs.filter((g) => g.kind === 's');
   const majors = gcs.filter((g) => g.kind !== 's');
   const max = (list: readonly GcEvent[]): string => (list.length === 0 ? '-' : Math.max(...list.map((g) => g.pauseMs)).toFixed(1));
-  return `${(allocated / roundTrips).toFixed(0)} B/round trip, ${scavenges.length} scavenges (max ${max(scavenges)} ms), ${majors.length} major (max ${max(majors)} ms)`;
+  const longest = [...gcs].sort((a, b) => b.pauseMs - a.pauseMs).slice(0, 5).map((g) => `\n    ${g.kind} ${g.pauseMs.toFixed(1)} ms: ${g.detail}`).join('');
+  const pauses = gcs.map((g) => g.pauseMs).sort((a, b) => a - b);
+  const median = pauses.length === 0 ? '-' : pauses[Math.floor(pauses.length / 2)]!.toFixed(2);
+  return `${(allocated / roundTrips).toFixed(0)} B/round trip, median pause ${median} ms, ${scavenges.length} scavenges (max ${max(scavenges)} ms), ${majors.length} major (max ${max(majors)} ms); the longest:${longest}`;
 }
 
 async function once(impl: string, count: number, warmup: number): Promise<string> {

@@ -45,8 +45,11 @@ export class ChildHandle {
       this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-2000);
     });
     live.add(this);
+    // 'close', not 'exit': 'exit' can come before the last stdout line has been read, and a child
+    // that prints its result and exits at once (the C floor client) was then reported as having
+    // "exited early" (the bug behind the C floor's 1-in-5 failures, issue 25).
     this.exit = new Promise((resolve) => {
-      child.on('exit', (code) => {
+      child.on('close', (code) => {
         live.delete(this);
         this.exited = true;
         this.deliver(undefined);

@@ -8,7 +8,8 @@ import { percentile } from '../lib/stats.js';
 
 export async function runLatency(client: BenchClient, params: ScenarioParams): Promise<Record<string, number>> {
   const payload = makePayload(params.size);
-  for (let i = 0; i < params.warmup; i++) await client.request(payload);
+  const warmUntil = Date.now() + (params.minWarmupMs ?? 0);
+  for (let i = 0; i < params.warmup || Date.now() < warmUntil; i++) await client.request(payload);
   const samples = new Float64Array(params.count);
   for (let i = 0; i < params.count; i++) {
     const start = process.hrtime.bigint();

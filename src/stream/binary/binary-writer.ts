@@ -136,7 +136,7 @@ export class BinaryWriter extends BatchWriter {
     } else {
       this.used = encoder.pos;
       if (size >= LARGE_FRAME_BYTES || (urgent && this.used - this.start >= EARLY_FLUSH_BYTES)) this.flush();
-      else this.schedule();
+      else this.schedule(urgent);
     }
     this.checkPressure();
     return 'queued';

@@ -1,6 +1,7 @@
 /**
  * JSON mode's coalesced, bounded writes to a socket: the encoded lines queued in one event-loop
- * turn go out with one `socket.write` (joined into one string), or as soon as 64 KiB are queued,
+ * turn (requests and replies: in one synchronous run, see BatchWriter.schedule) go out with one
+ * `socket.write` (joined into one string), or as soon as 64 KiB are queued,
  * or 2 KiB when requests or replies are among them, so a burst of sends reaches the socket, and
  * its `drain` backpressure, without waiting for the turn to end. The high-water mark, the
  * slow-consumer policy and the pressure signal are BatchWriter's (batch-writer.ts).
@@ -39,7 +40,7 @@ export class SocketWriter extends BatchWriter {
     if (this.pendingBytes >= BATCH_BYTES || (urgent && this.pendingBytes >= EARLY_FLUSH_BYTES)) {
       this.writeOut(); // a full batch goes out now; a scheduled flush finds the rest
     } else {
-      this.schedule();
+      this.schedule(urgent);
     }
     this.checkPressure();
     return 'queued';
