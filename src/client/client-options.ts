@@ -99,7 +99,7 @@ export interface ClientOptions extends ClientTargetOptions {
    * server (written and not yet taken by the OS, waiting for shared-ring room, or spooled and not
    * yet acknowledged), `notify()` returns false (nothing is dropped: slow down, then
    * `await client.drained()` or wait for the 'drain' event). An integer from 1 to 4294967295.
-   * @default 1048576 (1 MiB)
+   * @default 262144 (256 KiB)
    */
   readonly highWaterMarkBytes?: number;
   /**

@@ -10,8 +10,15 @@
 import { createError, type ConnectionError } from '../errors.js';
 import type { RpcSession } from './rpc-session.js';
 
-/** Default high-water mark of a client: 1 MiB. */
-export const DEFAULT_CLIENT_HIGH_WATER_MARK = 1024 * 1024;
+/**
+ * Default high-water mark of a client: 256 KiB. Not more: a producer that honours `false` only
+ * gives the event loop back when it sees it, and once the kernel's socket buffer (~208 KiB for a
+ * unix socket on Linux) is full nothing more reaches the server until it does. With 1 MiB the
+ * server sat idle while the producer filled the rest, then the producer while the server caught
+ * up: one way 1.2 M msg/s (JSON) and 1.7 M (binary) against 1.3 M and 2.3 M with 256 KiB
+ * (docs/benchmarks.md "One way").
+ */
+export const DEFAULT_CLIENT_HIGH_WATER_MARK = 256 * 1024;
 /** Default hard bound on a client's buffered bytes: 64 MiB. */
 export const DEFAULT_CLIENT_MAX_BUFFERED = 64 * 1024 * 1024;
 

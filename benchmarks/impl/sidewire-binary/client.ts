@@ -6,7 +6,7 @@
  * timeouts of a connection share one timer (src/util/call-deadlines.ts) it costs next to nothing.
  *
  * Backpressure through the public API only (docs/protocol.md "Backpressure"): `notify()` returns
- * false once 1 MiB waits to be written (in the socket, or for shared-ring room), and the client
+ * false once 256 KiB (the default highWaterMarkBytes) wait to be written (in the socket, or for shared-ring room), and the client
  * then awaits `client.drained()`, as an application would; nothing reaches into the socket. Blobs
  * go through the shared-memory side channel when it is on (docs/shared-memory.md).
  *

@@ -8,7 +8,7 @@
  * timeouts of a connection share one timer (src/util/call-deadlines.ts) it costs next to nothing.
  *
  * Backpressure through the public API only (docs/protocol.md "Backpressure"): `notify()` returns
- * false once 1 MiB waits to be written, and the client then awaits `client.drained()`, as an
+ * false once 256 KiB (the default highWaterMarkBytes) wait to be written, and the client then awaits `client.drained()`, as an
  * application would; nothing reaches into the socket.
  *
  * sidewire itself is the compiled build when the orchestrator made one (load.ts).

@@ -6,6 +6,7 @@ import type { Socket } from 'node:net';
 import { SidewireError, createError, encodeFailed, isSidewireError } from '../../errors.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../../framing/limits.js';
 import { NdjsonDecoder, encodeNdjson, type NdjsonDecoderOptions } from '../../framing/ndjson.js';
+import { encodeCallNdjson } from '../../framing/ndjson-call.js';
 import type { ReceiveBudget } from '../../framing/receive-budget.js';
 import type {
   MessagePriority,
@@ -13,7 +14,6 @@ import type {
   MessageStreamHandlers,
   SendOutcome,
 } from '../message-stream.js';
-import { notificationMessage, requestMessage } from '../../protocol/message.js';
 import { PreparedMessage } from '../prepared-message.js';
 import type { SlowConsumerPolicy } from '../batch-writer.js';
 import { SocketWriter } from './socket-writer.js';
@@ -118,8 +118,8 @@ export class NdjsonStream extends SocketMessageStream implements MessageStream {
   }
 
   sendCall(id: number | undefined, method: string, params: unknown, priority: MessagePriority = 'reply'): SendOutcome {
-    if (id === undefined) return this.sendLine(notificationMessage(method, params), priority, false);
-    return this.sendLine(requestMessage(id, method, params), priority, true);
+    if (!this.isOpen) return 'closed';
+    return this.writeLine(encodeCallNdjson(id, method, params), priority, id !== undefined);
   }
 
   /** The decoder of incoming messages: NDJSON lines. */
@@ -141,6 +141,11 @@ export class NdjsonStream extends SocketMessageStream implements MessageStream {
     } catch (err) {
       throw isSidewireError(err, 'ERR_ENCODE') ? err : encodeFailed('the message as JSON', err);
     }
+    return this.writeLine(line, priority, urgent);
+  }
+
+  /** Writes one encoded line (JSON and its `\n`), checked against the peer's limit. */
+  private writeLine(line: string, priority: MessagePriority, urgent: boolean): SendOutcome {
     // UTF-8 needs at most 3 bytes per UTF-16 unit: only long lines are measured.
     const limit = this.outgoingLimit;
     if (limit !== undefined && line.length * 3 > limit + 1) {
