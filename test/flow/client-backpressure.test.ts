@@ -8,12 +8,13 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect, type Client } from '../../src/client/client.js';
 import type { ClientOptions } from '../../src/client/client-options.js';
 import { shmUnavailable } from '../../src/transport/shm/native.js';
+import { startFixtureChild } from '../helpers/fixture-child.js';
 import { tempDir } from '../helpers/names.js';
 import { gc, MiB, used } from '../helpers/memory.js';
 import { waitFor } from '../rpc/rpc-harness.js';
@@ -23,23 +24,7 @@ const fixture = fileURLToPath(new URL('../fixtures/flow-server.ts', import.meta.
 const WAIT_MS = 60_000;
 
 function startServer(endpoint: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fixture, endpoint], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('flow server not ready within 60 s')), WAIT_MS);
-    let out = '';
-    child.stdout!.setEncoding('utf8');
-    child.stdout!.on('data', (d: string) => {
-      out += d;
-      if (out.includes('ready ')) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`flow server exited early (${String(code)})`));
-    });
-  });
+  return startFixtureChild(fixture, endpoint, 'flow server', WAIT_MS);
 }
 
 /** What the server counted: every tick arrived, in order. */

@@ -1,32 +1,17 @@
 /** A server process that dies: every pending call settles with ERR_CONNECTION_LOST. */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect } from '../../src/client/client.js';
+import { startFixtureChild } from '../helpers/fixture-child.js';
 import { tempDir } from '../helpers/names.js';
 
 const fixture = fileURLToPath(new URL('../fixtures/rpc-server.ts', import.meta.url));
 
 function startChild(endpoint: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fixture, endpoint], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('server child not ready within 15 s')), 15_000);
-    let out = '';
-    child.stdout!.setEncoding('utf8');
-    child.stdout!.on('data', (d: string) => {
-      out += d;
-      if (out.includes('ready ')) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server child exited early (${String(code)})`));
-    });
-  });
+  return startFixtureChild(fixture, endpoint, 'server child', 15_000);
 }
 
 describe('server process killed', () => {
